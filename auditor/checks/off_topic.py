@@ -1,0 +1,45 @@
+"""Affiliate plugs about something the article does not discuss (the seed page's "testing kits" under a story
+about an acquisition): most of the plug's distinctive words never occur in the article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.checks import Evidence
+from auditor.models import Page
+from auditor.textmodel import Coverage, main_blocks, split_sentences, terms
+
+DEFAULTS: Mapping[str, Any] = {
+    "min_coverage": 0.3,
+    "min_article_words": 150,
+    "min_plug_terms": 3,
+    "max_plug_words": 40,
+    "max_affiliate_share": 0.35,
+    "ignore": ["buy", "check", "price", "prices", "shop", "deal", "deals", "amazon", "view", "see", "now", "order",
+               "kaufen", "angebot", "preis", "jetzt", "bei", "bestellen"],
+}
+def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
+    blocks = main_blocks(page)
+    article = [b for b in blocks if b.kind == "editorial"]
+    if sum(b.words for b in article) < options["min_article_words"]:
+        return
+    if page.metrics["affiliate_text_share"] > options["max_affiliate_share"]:
+        return  # a deals list or a shop page: the plugs are the content, there is no other topic to stray from
+    # shop names say where to buy, not what the plug is about
+    shops = {m for link in page.affiliate_links if link.merchant for m in terms(link.merchant)}
+    ignore = frozenset(options["ignore"]) | shops
+    texts = [s for b in article for s in split_sentences(b.text)]
+    article_terms = Coverage([*texts, page.title or ""], ignore)
+    for block in blocks:
+        if block.kind != "affiliate" or block.words > options["max_plug_words"]:
+            continue
+        plug = terms(block.text, ignore)
+        if len(plug) < options["min_plug_terms"]:
+            continue
+        coverage = article_terms.of(block.text)
+        if coverage < options["min_coverage"]:
+            yield Evidence(block.id, {
+                "coverage": round(coverage, 3), "min_coverage": options["min_coverage"], "plug": block.text[:160],
+                "missing_terms": sorted(t for t in plug if t not in article_terms.vocabulary)[:10],
+            })

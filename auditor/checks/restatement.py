@@ -1,0 +1,100 @@
+"""A summary (TL;DR, key takeaways) or an FAQ whose sentences restate the body instead of adding to it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from auditor.checks import Evidence
+from auditor.models import Block, Page
+from auditor.textmodel import Coverage, main_blocks, split_sentences, vectorize
+
+DEFAULTS: Mapping[str, Any] = {
+    "headings": ["tl;?dr"],
+    "min_similarity": 0.5,
+    "min_coverage": 0.0,
+    "min_share": 0.5,
+    "min_sentences": 1,
+    "max_words": 150,
+    "extent": "paragraph",
+    "questions": False,
+}
+
+
+def _level(block: Block) -> int:
+    return int(block.tag[1]) if block.heading and len(block.tag) == 2 and block.tag[1].isdigit() else 7
+
+
+def sections(blocks: Sequence[Block], heading: re.Pattern[str], max_words: int,
+             whole: bool) -> Iterator[tuple[Block, list[Block]]]:
+    """Each block whose text opens with one of the headings, with the blocks that belong to it: for a label inside
+    a paragraph ("TL;DR: ..."), that block alone; else the blocks up to the next heading of the same or a higher
+    level (`whole`, an FAQ) or only the first paragraph or list after the heading (a TL;DR is one paragraph, not
+    the article that follows it), at most `max_words` long."""
+    for i, block in enumerate(blocks):
+        match = heading.match(block.text)
+        if not match:
+            continue
+        rest = block.text[match.end():].strip(" :-–—")
+        if not block.heading and len(rest.split()) >= 5:
+            yield block, [block]
+            continue
+        level = _level(block)
+        members: list[Block] = []
+        words = 0
+        for following in blocks[i + 1:]:
+            if following.heading and _level(following) <= level:
+                break
+            words += following.words
+            if members and (words > max_words or not whole and not (following.tag == members[0].tag == "li")):
+                break
+            members.append(following)
+        if members:
+            yield block, members
+
+
+def _units(members: Sequence[Block], head: Block, questions: bool) -> list[tuple[int, str]]:
+    units: list[tuple[int, str]] = []
+    for block in members:
+        if block.heading and block is not head:
+            continue
+        text = block.text
+        if block is head:
+            text = re.sub(r"^\W*\w[\w;]*\W*", "", text, count=1)
+        for sentence in split_sentences(text):
+            if not questions and sentence.rstrip().endswith("?"):
+                continue
+            if len(sentence.split()) >= 4:
+                units.append((block.id, sentence))
+    return units
+
+
+def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
+    pattern = re.compile(r"^\W*(?:" + "|".join(options["headings"]) + r")\b\W*", re.I)
+    blocks = main_blocks(page)
+    for head, members in sections(blocks, pattern, options["max_words"], options["extent"] == "section"):
+        inside = {b.id for b in members} | {head.id}
+        section = _units(members, head, options["questions"])
+        body = [(b.id, s) for b in blocks if b.id not in inside and b.kind == "editorial" and not b.heading
+                for s in split_sentences(b.text) if len(s.split()) >= 4]
+        if len(section) < options["min_sentences"] or not body:
+            continue
+        matrix = vectorize([s for _, s in section] + [s for _, s in body])
+        similarity = (matrix[: len(section)] @ matrix[len(section):].T).toarray()
+        best = similarity.argmax(axis=1)
+        novelty = Coverage([s for _, s in body])
+        pairs = []
+        for row, col in enumerate(best):
+            score = float(similarity[row, col])
+            covered = novelty.of(section[row][1])
+            if score >= options["min_similarity"] and covered >= options["min_coverage"]:
+                pairs.append({"section": section[row][1][:240], "body": body[col][1][:240],
+                              "body_block": body[col][0], "similarity": round(score, 3),
+                              "coverage": round(covered, 3)})
+        share = len(pairs) / len(section)
+        if share >= options["min_share"]:
+            yield Evidence(head.id, {
+                "heading": head.text[:80], "sentences": len(section), "restating": len(pairs),
+                "share": round(share, 3), "min_similarity": options["min_similarity"], "pairs": pairs[:5],
+            })

@@ -1,0 +1,175 @@
+"""The `auditor` command line: audit a page, list the rules. Exit 0 clean, 1 findings at --fail-on, 2 errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor import __version__
+from auditor.errors import AuditError, ConfigError
+
+FORMATS = ("text", "json", "csv")
+SEVERITY_CHOICE = click.Choice(["info", "warning", "error"])
+
+
+class Failure(click.ClickException):
+    """An error for the user: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _guard(fn: Callable[..., int]) -> Callable[..., None]:
+    """Run a command; turn every failure into one line on stderr and exit 2 (never a traceback)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except AuditError as exc:
+            raise Failure(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug; the user still gets one line, the developer an opt-in traceback
+            if os.environ.get("AUDITOR_DEBUG"):
+                raise
+            raise Failure(f"internal error ({type(exc).__name__}: {exc}); set AUDITOR_DEBUG=1 for details") from None
+        sys.exit(code)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def write_output(text: str, output: str | None, force: bool) -> None:
+    """Print, or write the file whole (temporary file then rename): never half a report, never a silent overwrite."""
+    if output is None or output == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    path = Path(output)
+    if path.exists() and not force:
+        raise AuditError(f"{path} exists; use --force to overwrite it")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def main() -> None:
+    """Audit affiliate content: links, disclosures, repetition and selling density."""
+
+
+@main.command()
+@click.argument("target")
+@click.option("--url", help="The page's address, to resolve relative links of a file or stdin.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", help="Write the report to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--fail-on", type=SEVERITY_CHOICE, help="Exit 1 when a finding is at or above this severity.")
+@click.option("--select", multiple=True, help="Run only rules whose id starts with this (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip rules whose id starts with this (repeatable).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@click.option("--max-bytes", type=click.IntRange(min=1), help="Refuse pages larger than this.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds allowed for fetching a URL.")
+@click.option("--user-agent", help="User-Agent header for fetching.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
+@_guard
+def audit(target: str, url: str | None, fmt: str, output: str | None, force: bool, fail_on: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, max_bytes: int | None,
+          timeout: float | None, user_agent: str | None, verbose: bool) -> int:
+    """Audit one page: TARGET is a URL, an HTML file, or - for stdin."""
+    from auditor.config import load
+    from auditor.engine import worst
+    from auditor.fetch import audit_file, audit_url
+    from auditor.models import SEVERITY_RANK
+    from auditor.report import json as json_report
+
+    config = load(config_path).with_cli(fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes,
+                                        timeout=timeout, user_agent=user_agent)
+    if target.startswith(("http://", "https://")):
+        result = audit_url(target, config)
+    elif target == "-" or Path(target).exists():
+        result = audit_file(target, url or "", config)
+    elif "://" in target:
+        raise AuditError(f"{target}: only http:// and https:// URLs can be fetched")
+    else:
+        hint = " (for a URL, start it with https://)" if "." in target and "/" not in target[:1] else ""
+        raise AuditError(f"{target}: no such file{hint}")
+    page = json_report.to_dict(result)
+    write_output(_render(fmt, [page], verbose, output), output, force)
+    return 1 if worst(result.findings) >= SEVERITY_RANK[config.fail_on] else 0
+
+
+def _render(fmt: str, pages: Iterable[dict[str, Any]], verbose: bool, output: str | None) -> str:
+    pages = list(pages)
+    if fmt == "json":
+        import json
+
+        return json.dumps(pages[0] if len(pages) == 1 else pages, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        from auditor.report import csv as csv_report
+
+        return csv_report.render(pages)
+    import io
+
+    from rich.console import Console
+
+    from auditor.report import text as text_report
+
+    buffer = io.StringIO()
+    to_terminal = output is None and sys.stdout.isatty()
+    console = Console(file=buffer, width=None if to_terminal else 100, force_terminal=to_terminal,
+                      highlight=False, soft_wrap=False)
+    text_report.render(pages, console, verbose)
+    return buffer.getvalue()
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def rules(rule_id: str | None, fmt: str) -> int:
+    """List the rules, or explain one (its why, its source, its options)."""
+    import json
+
+    from auditor.rulefiles import closest, load_rules
+
+    every = load_rules()
+    chosen = [r for r in every if rule_id is None or r.id.startswith(rule_id)]
+    if not chosen:
+        raise ConfigError(f"no rule matches {rule_id!r}{closest(rule_id or '', [r.id for r in every])}")
+    if fmt == "json":
+        data = [{"id": r.id, "kind": r.kind, "severity": r.severity, "weight": r.weight, "title": r.title,
+                 "failure_title": r.failure_title, "description": r.description, "sources": list(r.sources),
+                 "options": dict(r.options), "scope": r.scope} for r in chosen]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    if rule_id is None or len(chosen) > 1:
+        width = max(len(r.id) for r in chosen)
+        for r in chosen:
+            click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.failure_title}")
+        return 0
+    r = chosen[0]
+    click.echo(f"{r.id} ({r.severity}, weight {r.weight}, check kind {r.kind}, {r.scope} rule)")
+    click.echo(f"  fails: {r.failure_title}")
+    click.echo(f"  passes: {r.title}\n")
+    click.echo(r.description + "\n")
+    click.echo("Sources:")
+    for source in r.sources:
+        click.echo(f"  - {source}")
+    if r.options:
+        click.echo("Options (set them under [rules." + r.id + "] in auditor.toml):")
+        for key, value in r.options.items():
+            click.echo(f"  {key} = {json.dumps(value, ensure_ascii=False)}")
+    return 0

@@ -1,0 +1,142 @@
+"""User configuration: `auditor.toml` or `[tool.auditor]` in `pyproject.toml`, validated key by key."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.errors import ConfigError
+from auditor.models import SEVERITIES, Severity
+from auditor.rulefiles import GROUPS, check_option, closest, load_rules
+
+USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
+_TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "rules")
+_RULE_KEYS = ("severity", "weight", "options")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOverride:
+    severity: Severity | None = None
+    weight: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    select: tuple[str, ...] = ()
+    """Rule id prefixes to run (empty: all rules)."""
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity = "error"
+    max_bytes: int = 10 * 1024 * 1024
+    """Pages larger than this are refused (a guard against endless or hostile responses)."""
+    timeout: float = 20.0
+    user_agent: str = USER_AGENT
+    rules: Mapping[str, RuleOverride] = field(default_factory=dict)
+    source: str | None = None
+
+    def with_cli(self, **values: Any) -> Config:
+        """This configuration with the command-line values that were given (None means not given)."""
+        given = {k: v for k, v in values.items() if v not in (None, ())}
+        if "select" in given or "ignore" in given:
+            check_prefixes(tuple(given.get("select", ())) + tuple(given.get("ignore", ())), "command line")
+        return replace(self, **given)
+
+
+def check_prefixes(prefixes: tuple[str, ...], where: str) -> None:
+    """Every --select/--ignore value must be a group or the prefix of at least one rule id."""
+    ids = [r.id for r in load_rules()]
+    for prefix in prefixes:
+        if not any(i.startswith(prefix) for i in ids):
+            raise ConfigError(f"{where}: no rule matches {prefix!r}{closest(prefix, [*GROUPS, *ids])}")
+
+
+def _rule_override(rule_id: str, raw: Any, where: str) -> RuleOverride:
+    rules = {r.id: r for r in load_rules()}
+    if rule_id not in rules:
+        raise ConfigError(f"{where}: unknown rule {rule_id!r}{closest(rule_id, sorted(rules))}")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [rules.{rule_id}] must be a table")
+    rule = rules[rule_id]
+    severity = raw.get("severity")
+    if severity is not None and severity not in SEVERITIES:
+        raise ConfigError(f"{where}: rules.{rule_id}.severity must be one of {', '.join(SEVERITIES)}")
+    options: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _RULE_KEYS:
+            continue
+        if key not in rule.options:
+            known = sorted([*_RULE_KEYS, *rule.options])
+            raise ConfigError(f"{where}: rule {rule_id} has no option {key!r}{closest(key, known)}")
+        options[key] = check_option(rule_id, key, value, rule.options[key])
+    weight = raw.get("weight")
+    if weight is not None and (not isinstance(weight, int) or isinstance(weight, bool) or weight < 0):
+        raise ConfigError(f"{where}: rules.{rule_id}.weight must be a whole number >= 0")
+    return RuleOverride(severity=severity, weight=weight, options=options)
+
+
+def from_mapping(data: Mapping[str, Any], where: str) -> Config:
+    """Build a Config from parsed TOML, naming the first bad key and the closest good one."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}{closest(key, _TOP_KEYS)}")
+    values: dict[str, Any] = {"source": where}
+    for key in ("select", "ignore"):
+        if key in data:
+            raw = data[key]
+            if isinstance(raw, str):
+                raw = [raw]
+            if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+                raise ConfigError(f"{where}: {key} must be a list of rule id prefixes")
+            check_prefixes(tuple(raw), where)
+            values[key] = tuple(raw)
+    if "fail_on" in data:
+        if data["fail_on"] not in SEVERITIES:
+            raise ConfigError(f"{where}: fail_on must be one of {', '.join(SEVERITIES)}")
+        values["fail_on"] = data["fail_on"]
+    for key, kind in (("max_bytes", int), ("timeout", (int, float)), ("user_agent", str)):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, kind) or isinstance(value, bool) or (kind != str and value <= 0):
+                raise ConfigError(f"{where}: {key} has a bad value {value!r}")
+            values[key] = value
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{where}: [rules] must be a table of rule ids")
+    values["rules"] = {rule_id: _rule_override(rule_id, raw, where) for rule_id, raw in rules.items()}
+    return Config(**values)
+
+
+def load(path: Path | None = None, directory: Path | None = None) -> Config:
+    """The configuration at `path`, else `auditor.toml` or `pyproject.toml [tool.auditor]` in `directory`."""
+    if path is None:
+        folder = directory or Path.cwd()
+        candidate = folder / "auditor.toml"
+        if candidate.is_file():
+            path = candidate
+        else:
+            pyproject = folder / "pyproject.toml"
+            if pyproject.is_file():
+                data = _read(pyproject)
+                section = data.get("tool", {}).get("auditor")
+                if isinstance(section, dict):
+                    return from_mapping(section, f"{pyproject} [tool.auditor]")
+            return Config()
+    data = _read(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("auditor", {})
+    return from_mapping(data, str(path))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None

@@ -1,0 +1,133 @@
+"""Find affiliate disclosures in a page's blocks and judge their kind and placement.
+
+The wording lives in `rules/disclosures.toml`; this module only applies it. A statement is found per block;
+its kind is the strongest wording it carries (explanatory > label only > link only), and the page's
+placement compares the first disclosure with the first affiliate link in document order.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from auditor.errors import ConfigError
+from auditor.models import Disclosure, DisclosureKind, Placement, Region, Statement
+from auditor.rulefiles import rules_dir
+
+_KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "link_only": 1, "none": 0}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
+# A statement longer than this is cut down to the sentences around the wording that matched.
+STATEMENT_MAX_WORDS = 70
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    explanatory: re.Pattern[str]
+    label: re.Pattern[str]
+    ad_label: re.Pattern[str]
+    link_only: re.Pattern[str]
+    vague: re.Pattern[str]
+    examples: tuple[tuple[str, DisclosureKind], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockText:
+    """What the disclosure finder needs to know of a block."""
+
+    id: int
+    text: str
+    region: Region
+    words: int
+    affiliate_near: bool
+    """An affiliate link is in this block or the one right before or after it."""
+    link_texts: tuple[str, ...]
+
+
+def _join(patterns: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "$^", re.I)
+
+
+@cache
+def wording(path: Path | None = None) -> Wording:
+    """All languages' wording merged: pages mix languages, and a German page may disclose in English."""
+    source = path or rules_dir() / "disclosures.toml"
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {source}: {exc}") from None
+    languages = [v for k, v in data.items() if isinstance(v, dict)]
+
+    def merged(key: str) -> re.Pattern[str]:
+        return _join([p for lang in languages for p in lang.get(key, ())])
+
+    examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
+    return Wording(merged("explanatory"), merged("label"), merged("ad_label"), merged("link_only"),
+                   merged("vague"), examples)
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    """The sentences of `text` that hold the match [start, end)."""
+    if len(text.split()) <= STATEMENT_MAX_WORDS:
+        return text
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    first = max(b for b in bounds if b <= start)
+    last = min((b for b in bounds if b >= end), default=len(text))
+    return text[first:last].strip()
+
+
+def classify_text(text: str, words: Wording, affiliate_near: bool = True) -> tuple[DisclosureKind, str]:
+    """The disclosure kind of one text and the excerpt that carries it ("none", "" when it is no disclosure)."""
+    match = words.explanatory.search(text)
+    if match:
+        return "explanatory", _excerpt(text, match.start(), match.end())
+    match = words.label.search(text)
+    if match:
+        return "label_only", _excerpt(text, match.start(), match.end())
+    if affiliate_near and len(text) <= 60:
+        match = words.ad_label.search(text)
+        if match:
+            return "label_only", text
+    return "none", ""
+
+
+def find(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
+    """Every disclosure statement of the page, in document order."""
+    statements: list[Statement] = []
+    for block in blocks:
+        kind, excerpt = classify_text(block.text, words, block.affiliate_near)
+        if kind == "none":
+            for link_text in block.link_texts:
+                if words.link_only.search(link_text.strip(" .:»›>")):
+                    kind, excerpt = "link_only", link_text
+                    break
+        if kind == "none":
+            continue
+        vague = tuple(sorted({m.group(0).strip().lower() for m in words.vague.finditer(excerpt)}))
+        statements.append(Statement(text=excerpt, kind=kind, block=block.id, region=block.region,
+                                    order=block.id, vague_terms=vague))
+    return statements
+
+
+def judge(statements: Sequence[Statement], first_affiliate_block: int | None) -> Disclosure:
+    """The page's disclosure: its strongest kind, and where its first statement sits. A statement in the same
+    block as the first affiliate link sits beside it ("paid link" next to the link), which counts as before."""
+    if not statements:
+        return Disclosure(False, "none", "none", ())
+    kind = max((s.kind for s in statements), key=_KIND_RANK.__getitem__)
+    # Placement is judged on real statements; a bare link to a disclosure page counts only when alone.
+    counted = [s for s in statements if s.kind != "link_only"] or list(statements)
+    texts = tuple(dict.fromkeys(s.text for s in statements))
+    placement: Placement
+    if first_affiliate_block is None:
+        placement = "no_affiliate_links"
+    elif all(s.region == "footer" for s in counted):
+        placement = "footer_only"
+    elif counted[0].order <= first_affiliate_block:
+        placement = "before_first_affiliate_link"
+    else:
+        placement = "after_first_affiliate_link"
+    return Disclosure(True, kind, placement, texts, tuple(statements))

@@ -1,0 +1,83 @@
+"""Turn page bytes into text and an lxml tree: charset detection, binary rejection, parsing."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+from bs4.dammit import EncodingDetector
+from lxml import etree
+
+from auditor.errors import InputError
+
+# Browsers decode these labels as windows-1252 (WHATWG Encoding Standard, "legacy single-byte encodings").
+_WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
+                   "us-ascii": "cp1252", "windows-1252": "cp1252"}
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+_SNIFF = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed page: its root element, the encoding used to read it, and whether that needed a guess."""
+
+    root: etree._Element
+    encoding: str
+    guessed: bool
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _WHATWG_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:_SNIFF]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return b"\x00" in head or controls > len(head) // 20
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
+    """Decode page bytes the way a browser would; returns (text, codec name, guessed).
+
+    Order: byte-order mark, the charset the server declared, `<meta charset>` in the page, strict UTF-8,
+    then windows-1252, which decodes any byte sequence.
+    """
+    if not data.strip():
+        raise InputError("the page is empty")
+    if _looks_binary(data):
+        raise InputError("the input is binary data, not an HTML page")
+    candidates: list[str] = []
+    for label in (declared, *EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
+        codec = _codec(label)
+        if codec and codec not in candidates:
+            candidates.append(codec)
+    guessed = not candidates or candidates[0] == "utf-8" and declared is None
+    for codec in candidates:
+        try:
+            return data.decode(codec), codec, guessed
+        except (UnicodeDecodeError, LookupError):
+            guessed = True
+    return data.decode("cp1252", errors="replace"), "cp1252", True
+
+
+def parse(data: bytes, declared_encoding: str | None = None) -> Document:
+    """Parse page bytes into an lxml tree; raise InputError for input that is not an HTML page."""
+    text, codec, guessed = decode(data, declared_encoding)
+    # lxml refuses a str that carries an XML encoding declaration, so hand it UTF-8 bytes instead.
+    utf8 = text.encode("utf-8", errors="replace")
+    try:
+        root = etree.fromstring(utf8, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise InputError(f"the page cannot be parsed as HTML ({exc})") from None
+    if root is None:
+        raise InputError("the page cannot be parsed as HTML")
+    return Document(root=root, encoding=codec, guessed=guessed)

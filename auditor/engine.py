@@ -1,0 +1,100 @@
+"""Rules x checks -> findings: run each active rule's check kind on a page and word what it found."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from auditor.checks import KINDS
+from auditor.config import Config
+from auditor.models import SEVERITY_RANK, Finding, Page
+from auditor.rulefiles import Rule, load_rules
+
+# A rule that fires many times on one page costs at most this many times its weight: the score says how
+# many kinds of problem a page has more than how often one of them recurs.
+MAX_WEIGHT_MULTIPLE = 2
+
+
+def active_rules(config: Config, scope: str = "page") -> tuple[Rule, ...]:
+    """The rules that run under this configuration, with its severity, weight and option overrides."""
+    rules: list[Rule] = []
+    for rule in load_rules():
+        if rule.scope != scope:
+            continue
+        if config.select and not any(rule.id.startswith(p) for p in config.select):
+            continue
+        if any(rule.id.startswith(p) for p in config.ignore):
+            continue
+        override = config.rules.get(rule.id)
+        if override is not None:
+            rule = replace(
+                rule,
+                severity=override.severity or rule.severity,
+                weight=override.weight if override.weight is not None else rule.weight,
+                options={**rule.options, **override.options},
+            )
+        rules.append(rule)
+    return tuple(rules)
+
+
+class _Quiet(string.Formatter):
+    """Formats a rule's message from evidence; a missing value prints as "?" rather than raising."""
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        value = kwargs.get(str(key), "?")
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+
+_FORMATTER = _Quiet()
+
+
+def word(rule: Rule, values: Mapping[str, Any]) -> str:
+    try:
+        return _FORMATTER.format(rule.message, **values)
+    except (ValueError, IndexError, AttributeError):
+        return rule.message
+
+
+def run(page: Page, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
+    """All findings on the page, in rule order, and the ids of the rules that passed."""
+    findings: list[Finding] = []
+    passed: list[str] = []
+    for rule in rules:
+        found = False
+        for evidence in KINDS[rule.kind].check(page, rule.options):
+            found = True
+            block = page.block(evidence.block) if evidence.block is not None else None
+            findings.append(Finding(
+                rule=rule.id, severity=rule.severity, message=word(rule, evidence.values),
+                block=evidence.block, selector=block.selector if block is not None else None,
+                evidence=evidence.values, weight=rule.weight, title=rule.failure_title,
+            ))
+        if not found:
+            passed.append(rule.id)
+    return _cap(findings), passed
+
+
+def _cap(findings: list[Finding]) -> list[Finding]:
+    """Give each finding the weight it takes off the score, capping a rule's total (MAX_WEIGHT_MULTIPLE)."""
+    spent: dict[str, int] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        budget = finding.weight * MAX_WEIGHT_MULTIPLE - spent.get(finding.rule, 0)
+        weight = max(0, min(finding.weight, budget))
+        spent[finding.rule] = spent.get(finding.rule, 0) + weight
+        out.append(replace(finding, weight=weight))
+    return out
+
+
+def score(findings: Iterable[Finding]) -> int:
+    """100 minus the weight of every finding, not below 0."""
+    return max(0, 100 - sum(f.weight for f in findings))
+
+
+def worst(findings: Iterable[Finding]) -> int:
+    """The highest severity rank among the findings (0 when there are none)."""
+    return max((SEVERITY_RANK[f.severity] for f in findings), default=0)

@@ -1,0 +1,153 @@
+"""Get page bytes from a URL, a file or stdin, with size and time caps, and one-line errors for each failure."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from auditor.config import Config
+from auditor.errors import FetchError, InputError
+from auditor.models import PageResult
+from auditor.pipeline import audit_html
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+MAX_REDIRECTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    encoding: str | None
+    body: bytes
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def _gunzip(data: bytes, limit: int, name: str) -> bytes:
+    """Saved pages are often gzipped; inflate them, but never past the size limit (a gzip bomb stays small)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise InputError(f"{name}: broken gzip data ({exc})") from None
+    if len(out) > limit:
+        raise InputError(f"{name}: inflates to more than the {_mb(limit)} limit (max_bytes)")
+    return out
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a local page; gzip files are inflated."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, not an HTML file")
+        if size > max_bytes:
+            raise InputError(f"{path}: {_mb(size)} is over the {_mb(max_bytes)} limit (max_bytes)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, max_bytes, str(path))
+    return data
+
+
+def read_stream(stream: BinaryIO, max_bytes: int, name: str = "stdin") -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: more than the {_mb(max_bytes)} limit (max_bytes)")
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, max_bytes, name)
+    return data
+
+
+def _explain(exc: httpx.HTTPError, url: str, timeout: float) -> str:
+    if isinstance(exc, httpx.TooManyRedirects):
+        return f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{url}: no answer within {timeout:g} s (timeout)"
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc) or "connection failed"
+        if "refused" in reason.lower():
+            reason = "connection refused"
+        elif "name or service" in reason.lower() or "nodename" in reason.lower() or "resolve" in reason.lower():
+            reason = "unknown host"
+        return f"{url}: cannot connect ({reason})"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"{url}: not a fetchable http(s) URL"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{url}: the server broke the HTTP protocol ({exc})"
+    return f"{url}: {type(exc).__name__} ({exc})"
+
+
+def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetched:
+    """GET one page: redirects followed, time and size capped, charset taken from the headers if given."""
+    deadline = time.monotonic() + config.timeout
+    own = client is None
+    client = client or httpx.Client(
+        follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=config.timeout,
+        headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"},
+    )
+    try:
+        with client.stream("GET", url) as response:
+            status = response.status_code
+            if status >= 400:
+                raise FetchError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
+            content_type = response.headers.get("content-type", "")
+            mime = content_type.split(";")[0].strip().lower()
+            if mime and mime not in HTML_TYPES:
+                raise FetchError(f"{url}: not an HTML page (Content-Type {mime})")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > config.max_bytes:
+                raise FetchError(f"{url}: {_mb(int(declared))} is over the {_mb(config.max_bytes)} limit (max_bytes)")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > config.max_bytes:
+                    raise FetchError(f"{url}: the response passed the {_mb(config.max_bytes)} limit (max_bytes)")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: the response took longer than {config.timeout:g} s (timeout)")
+                chunks.append(chunk)
+            return Fetched(url, str(response.url), status, content_type, response.charset_encoding,
+                           b"".join(chunks))
+    except httpx.HTTPError as exc:
+        raise FetchError(_explain(exc, url, config.timeout)) from None
+    finally:
+        if own:
+            client.close()
+
+
+def audit_url(url: str, config: Config | None = None) -> PageResult:
+    """Fetch a page and audit it; relative links resolve against the URL after redirects."""
+    config = config or Config()
+    fetched = fetch(url, config)
+    return audit_html(fetched.body, fetched.final_url, config, encoding=fetched.encoding)
+
+
+def audit_file(path: str | Path, url: str = "", config: Config | None = None) -> PageResult:
+    """Audit a saved page; `url` is where it was served from (to resolve relative links), or '-' for stdin."""
+    config = config or Config()
+    if str(path) == "-":
+        data = read_stream(sys.stdin.buffer, config.max_bytes)
+        return audit_html(data, url, config)
+    data = read_file(Path(path), config.max_bytes)
+    try:
+        return audit_html(data, url or Path(path).resolve().as_uri(), config)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None

@@ -1,0 +1,297 @@
+"""Read a parsed page once, in document order: text pieces with their region and box, anchors, scripts.
+
+One pass over the tree (lxml's iterwalk, start and end events) builds everything later stages need, so no
+stage walks the tree again. A *piece* is the text of one block-level element that is not inside a nested
+block-level element (a paragraph, a heading, a list item, a table row); later, pieces inside one product box
+are grouped into a single block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from auditor.models import Region
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p pre section summary table "
+    "tbody thead tfoot tr ul".split()
+)
+SKIP_TAGS = frozenset(
+    "script style template noscript svg math iframe object embed head select textarea canvas audio video "
+    "datalist map".split()
+)
+SPACED_TAGS = frozenset(("td", "th", "br", "img", "input", "label", "option"))
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main", "article": "main"}
+_ROLES: dict[str, Region] = {"navigation": "nav", "complementary": "aside", "main": "main", "banner": "header",
+                             "contentinfo": "footer"}
+# class/id words that name page regions; checked on whole words of the class and id attributes
+_HINT_WORDS: dict[str, Region] = {
+    "footer": "footer", "colophon": "footer", "copyright": "footer", "site-footer": "footer", "foot": "footer",
+    "header": "header", "masthead": "header", "topbar": "header", "site-header": "header",
+    "nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav", "breadcrumbs": "nav",
+    "megamenu": "nav", "sidebar": "aside", "side-bar": "aside", "widget-area": "aside", "rail": "aside",
+    "secondary": "aside",
+}
+# words that say a header/footer class belongs to an article or a card, not to the page
+_LOCAL_WORDS = frozenset("entry post article content card item product comment teaser story".split())
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CSS_IDENT = re.compile(r"^[A-Za-z][\w-]*$")
+BOX_MAX_CHARS = 1500
+
+
+@dataclass(slots=True)
+class Anchor:
+    """An `<a href>` as written, with the attributes that carry affiliate evidence."""
+
+    raw_href: str
+    text: str
+    rel: tuple[str, ...]
+    classes: tuple[str, ...]
+    data: dict[str, str]
+    piece: int
+    order: int
+    in_box: bool
+    hidden: bool
+    marked: bool = False
+    """Followed directly by a `*` or `(*)` marker, the German convention for 'affiliate link'."""
+
+
+@dataclass(slots=True)
+class Piece:
+    """The text of one block-level element, with where it sits on the page."""
+
+    index: int
+    tag: str
+    selector: str
+    region: Region
+    box: int | None
+    box_selector: str | None
+    heading: int
+    text: str
+    words: int
+    order: int
+    anchors: list[int] = field(default_factory=list)
+    hidden: bool = False
+    landmark: bool = False
+    """Inside an explicit landmark (header/nav/main/aside/footer element, role, or class)."""
+
+
+@dataclass(slots=True)
+class Layout:
+    pieces: list[Piece]
+    anchors: list[Anchor]
+    scripts: list[str]
+    title: str | None
+    lang: str | None
+    base: str | None
+    has_main: bool
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open element; region, box and hidden are effective values, inherited from the ancestors."""
+
+    tag: str
+    nth: int
+    ident: str | None
+    region: Region | None
+    box: int | None
+    hidden: bool
+    block: bool
+    anchor: int = -1
+    """Index of the anchor this element opens, or -1."""
+    text_start: int = 0
+    """Where this anchor's text starts: (flush count, buffer length) when it opened, packed in one int."""
+    counts: dict[str, int] | None = None
+    selector: str | None = None
+
+
+_HINT_PATTERN = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _HINT_WORDS), key=len, reverse=True))
+                           + r")(?![a-z0-9])")
+
+
+def _region_hint(tag: str, role: str | None, names: str | None, inside_main: bool) -> Region | None:
+    if tag in _LANDMARK_TAGS:
+        return _LANDMARK_TAGS[tag]
+    if tag in ("header", "footer"):
+        return None if inside_main else tag  # type: ignore[return-value]
+    if role and role in _ROLES:
+        region = _ROLES[role]
+        return None if inside_main and region in ("header", "footer") else region
+    if not names:
+        return None
+    lowered = names.lower()
+    match = _HINT_PATTERN.search(lowered)
+    if match is None:
+        return None
+    hit = _HINT_WORDS[match.group(1)]
+    if hit in ("header", "footer", "nav") and (inside_main or _LOCAL_WORDS & set(_WORD_SPLIT.split(lowered))):
+        return None
+    return hit
+
+
+def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """A pattern that finds any of the box words at the start of a class or id word."""
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
+
+
+def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
+    """Walk the tree once and return its pieces, anchors and scripts in document order."""
+    scripts = [(s.get("src") or "") + "\n" + (s.text or "") for s in root.iter("script")]
+    title_el = root.find(".//title")
+    title = " ".join((_text(title_el) if title_el is not None else "").split()) or None
+    lang = root.get("lang") or root.get("xml:lang")
+    base_el = root.find(".//base[@href]")
+    base = base_el.get("href") if base_el is not None else None
+    has_main = bool(root.xpath("//main|//*[@role='main']|//article"))
+
+    body = root.find("body")
+    start = body if body is not None else root
+    pieces: list[Piece] = []
+    anchors: list[Anchor] = []
+    stack: list[_Frame] = [_Frame("", 0, None, None, None, False, False)]
+    buf: list[str] = []
+    pending: list[int] = []  # anchors waiting for the piece that holds their text
+    open_anchors = 0
+    flushes = 0
+    order = 0
+    box_selectors: dict[int, str] = {}
+
+    def selector(depth: int = -1) -> str:
+        """The CSS path of the open element at `depth`, built from (and cached on) its ancestors' frames."""
+        frame = stack[depth]
+        if frame.selector is None:
+            if frame.ident is not None:
+                frame.selector = "#" + frame.ident
+            else:
+                step = f"{frame.tag}:nth-of-type({frame.nth})"
+                parent = stack[depth - 1] if len(stack) + depth > 1 else None
+                frame.selector = f"{selector(depth - 1)} > {step}" if parent and parent.tag else frame.tag
+        return frame.selector
+
+    def flush() -> None:
+        nonlocal buf, pending, flushes
+        text = " ".join("".join(buf).split()) if buf else ""
+        buf = []
+        flushes += 1
+        if not text and (not pending or open_anchors):
+            return  # a card link wrapping block elements: its anchors go to the first piece with text
+        frame = stack[-1]
+        box = frame.box
+        piece = Piece(
+            index=len(pieces), tag=frame.tag, selector=selector(), region=frame.region or "main",
+            box=box, box_selector=box_selectors.get(box) if box is not None else None,
+            heading=HEADINGS.get(frame.tag, 0), text=text, words=len(text.split()), order=order,
+            anchors=pending, hidden=frame.hidden, landmark=frame.region is not None,
+        )
+        for a in pending:
+            anchors[a].piece = piece.index
+        pending = []
+        pieces.append(piece)
+
+    walker = etree.iterwalk(start, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "end":
+            frame = stack[-1]
+            if frame.block:
+                flush()
+            stack.pop()
+            if frame.anchor >= 0:
+                open_anchors -= 1
+                anchor = anchors[frame.anchor]
+                if frame.text_start >> 32 == flushes:  # no block inside: the text is all in the buffer
+                    anchor.text = " ".join("".join(buf[frame.text_start & 0xFFFFFFFF:]).split())
+                else:
+                    anchor.text = " ".join(_text(el).split())
+                if not anchor.text:
+                    anchor.text = _fallback_text(el)
+            elif tag in SPACED_TAGS:
+                buf.append(" ")
+            if el.tail and not stack[-1].hidden:
+                buf.append(el.tail)
+            continue
+        order += 1
+        parent = stack[-1]
+        counts = parent.counts
+        if counts is None:
+            counts = parent.counts = {}
+        nth = counts[tag] = counts.get(tag, 0) + 1
+        keys = el.keys()
+        ident = names = role = None
+        hidden = parent.hidden
+        if keys:
+            ident = el.get("id")
+            if ident is not None and not _CSS_IDENT.match(ident):
+                ident = None
+            names = el.get("class")
+            if "role" in keys:
+                role = el.get("role")
+            if "hidden" in keys:
+                hidden = True
+            elif "style" in keys and _HIDDEN_STYLE.search(el.get("style") or ""):
+                hidden = True
+        if tag in SKIP_TAGS:
+            walker.skip_subtree()
+            stack.append(_Frame(tag, nth, ident, parent.region, parent.box, True, False))
+            continue
+        region = parent.region
+        box = parent.box
+        if keys:
+            hint = _region_hint(tag, role, (ident + " " + names) if ident and names else ident or names,
+                                region == "main")
+            region = hint or region
+            if box is None and names and boxes.search(names.lower()) is not None \
+                    and el.find(".//a") is not None and len(_text(el)) <= BOX_MAX_CHARS:
+                box = len(box_selectors) + 1
+        elif tag in _LANDMARK_TAGS or tag in ("header", "footer"):
+            region = _region_hint(tag, None, None, region == "main") or region
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        frame = _Frame(tag, nth, ident, region, box, hidden, block)
+        stack.append(frame)
+        if box is not None and box not in box_selectors:
+            box_selectors[box] = selector()
+        if tag == "a":
+            href = el.get("href")
+            if href is not None and href.strip():
+                frame.anchor = len(anchors)
+                frame.text_start = (flushes << 32) | len(buf)
+                open_anchors += 1
+                anchors.append(Anchor(
+                    raw_href=href.strip(), text="",
+                    rel=tuple((el.get("rel") or "").lower().split()),
+                    classes=tuple((names or "").lower().split()),
+                    data={k.lower(): el.get(k) or "" for k in keys if k.startswith("data-")},
+                    piece=-1, order=order, in_box=box is not None, hidden=hidden,
+                    marked=(el.tail or "").lstrip().startswith(("*", "(*)")),
+                ))
+                pending.append(frame.anchor)
+        elif tag in SPACED_TAGS:
+            buf.append(" ")
+        if el.text and not hidden:
+            buf.append(el.text)
+    flush()
+    return Layout(pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base,
+                  has_main=has_main)
+
+
+def _text(el: etree._Element) -> str:
+    return str(el.xpath("string()"))
+
+
+def _fallback_text(el: etree._Element) -> str:
+    """A link with no text of its own is named by its image's alt text, its aria-label or its title."""
+    img = el.find(".//img")
+    text = (img.get("alt") or "").strip() if img is not None else ""
+    return text or (el.get("aria-label") or el.get("title") or "").strip()

@@ -1,0 +1,143 @@
+"""Plain data that flows through the pipeline: links, blocks, disclosures, findings and page results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["editorial", "affiliate", "disclosure", "navigation", "boilerplate"]
+Region = Literal["header", "nav", "main", "aside", "footer"]
+Severity = Literal["error", "warning", "info"]
+DisclosureKind = Literal["explanatory", "label_only", "link_only", "none"]
+Placement = Literal[
+    "before_first_affiliate_link",
+    "after_first_affiliate_link",
+    "footer_only",
+    "no_affiliate_links",
+    "none",
+]
+
+BLOCK_KINDS: tuple[BlockKind, ...] = ("editorial", "affiliate", "disclosure", "navigation", "boilerplate")
+REGIONS: tuple[Region, ...] = ("header", "nav", "main", "aside", "footer")
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+DISCLOSURE_KINDS: tuple[DisclosureKind, ...] = ("explanatory", "label_only", "link_only", "none")
+PLACEMENTS: tuple[Placement, ...] = (
+    "before_first_affiliate_link",
+    "after_first_affiliate_link",
+    "footer_only",
+    "no_affiliate_links",
+    "none",
+)
+SEVERITY_RANK: dict[str, int] = {"info": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One `<a href>` of the page, classified."""
+
+    href: str
+    raw_href: str
+    text: str
+    block: int
+    affiliate: bool
+    network: str | None
+    evidence: str
+    rel: tuple[str, ...]
+    merchant: str | None = None
+    """The shop the click leads to, where the URL says so (host of the target, or the network's merchant)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A run of text the reader sees as one unit (a paragraph, a heading, a product box), in document order."""
+
+    id: int
+    kind: BlockKind
+    region: Region
+    selector: str
+    position: float
+    words: int
+    text: str
+    tag: str
+    heading: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One disclosure statement found on the page."""
+
+    text: str
+    kind: DisclosureKind
+    block: int
+    region: Region
+    order: int
+    """Document order: the index of its block."""
+    vague_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    present: bool
+    kind: DisclosureKind
+    placement: Placement
+    texts: tuple[str, ...]
+    statements: tuple[Statement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    block: int | None
+    selector: str | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    weight: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAffiliateScript:
+    """A script that rewrites plain merchant links into affiliate links when clicked (Skimlinks, VigLink...)."""
+
+    service: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    url: str
+    error: str | None
+    language: str | None
+    score: int
+    metrics: dict[str, Any]
+    blocks: tuple[Block, ...]
+    links: tuple[Link, ...]
+    disclosure: Disclosure
+    findings: tuple[Finding, ...]
+    scripts: tuple[AutoAffiliateScript, ...] = ()
+    title: str | None = None
+    rules_passed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page as the checks see it: everything the pipeline found, before any rule judged it."""
+
+    url: str
+    language: str | None
+    title: str | None
+    blocks: tuple[Block, ...]
+    links: tuple[Link, ...]
+    disclosure: Disclosure
+    scripts: tuple[AutoAffiliateScript, ...]
+    metrics: dict[str, Any]
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Results shared between checks (the page's TF-IDF model), computed once on first use."""
+
+    def block(self, block_id: int) -> Block:
+        return self.blocks[block_id]
+
+    @property
+    def affiliate_links(self) -> tuple[Link, ...]:
+        return tuple(link for link in self.links if link.affiliate)

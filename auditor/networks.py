@@ -1,0 +1,176 @@
+"""The affiliate-network catalogue (`rules/networks.toml`) and the URL test it defines."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl
+
+from auditor.errors import ConfigError
+from auditor.rulefiles import rules_dir
+
+# Second-level labels under which registries sell names (example.co.uk, example.com.au): enough to tell
+# "same site" apart without shipping the whole Public Suffix List.
+_SECOND_LEVEL = frozenset("co com net org gov edu ac or ne go gob nic mil ltd plc sch".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    id: str
+    name: str
+    hosts: tuple[str, ...]
+    any_host: bool
+    params: frozenset[str]
+    path: re.Pattern[str] | None
+    evidence: bool
+    target: tuple[str, ...]
+    merchant: str | bool
+    """True: the link's own site is the merchant; a string names it; False: only `target` can tell."""
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redirector:
+    host: str
+    name: str
+    unresolved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    id: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    networks: tuple[Network, ...]
+    by_domain: dict[str, tuple[Network, ...]]
+    by_name: dict[str, tuple[Network, ...]]
+    """Networks listed as "name.*", keyed by the name label."""
+    generic: tuple[Network, ...]
+    redirectors: dict[str, Redirector]
+    cloak_paths: re.Pattern[str]
+    cloak_ignore: re.Pattern[str]
+    plugin_classes: tuple[str, ...]
+    sponsored_rel: frozenset[str]
+    data_attributes: frozenset[str]
+    cta: re.Pattern[str]
+    box_words: frozenset[str]
+    scripts: tuple[Script, ...]
+
+
+def merchant_name(host: str) -> str:
+    """A shop's name as the single-seller check compares it: www.amazon.co.uk -> amazon."""
+    return site_of(host).split(".")[0]
+
+
+def site_of(host: str) -> str:
+    """The registrable part of a host name: www.shop.example.co.uk -> example.co.uk."""
+    labels = host.rstrip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def query_params(parts: SplitResult) -> dict[str, str]:
+    """Query parameters with lowercased names and non-empty values (the first value of each name)."""
+    params: dict[str, str] = {}
+    if parts.query:
+        for key, value in parse_qsl(parts.query, keep_blank_values=False):
+            params.setdefault(key.lower(), value)
+    return params
+
+
+def _network(entry: dict[str, Any]) -> Network:
+    hosts = tuple(h.lower() for h in entry.get("hosts", ()))
+    any_host = bool(entry.get("any_host", False))
+    if not hosts and not any_host:
+        raise ConfigError(f"networks.toml: network {entry.get('id')!r} has neither hosts nor any_host")
+    if any_host and not (entry.get("path") or entry.get("params")):
+        raise ConfigError(f"networks.toml: network {entry.get('id')!r} matches any host without path or params")
+    path = entry.get("path")
+    return Network(
+        id=entry["id"], name=entry["name"], hosts=hosts, any_host=any_host,
+        params=frozenset(p.lower() for p in entry.get("params", ())),
+        path=re.compile(path, re.I) if path else None, evidence=bool(entry.get("evidence", False)),
+        target=tuple(t.lower() for t in entry.get("target", ())),
+        merchant=entry.get("merchant", any_host), source=entry.get("source", ""),
+    )
+
+
+@cache
+def load(path: Path | None = None) -> Catalogue:
+    """Read and compile the catalogue; cached, since every page uses the same one."""
+    source = path or rules_dir() / "networks.toml"
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {source}: {exc}") from None
+    networks = tuple(_network(e) for e in data.get("network", ()))
+    by_domain: dict[str, list[Network]] = {}
+    by_name: dict[str, list[Network]] = {}
+    for net in networks:
+        for host in net.hosts:
+            if host.endswith(".*"):
+                by_name.setdefault(host[:-2], []).append(net)
+            else:
+                by_domain.setdefault(host, []).append(net)
+    cloaks = data.get("cloaks", {})
+    evidence = data.get("evidence", {})
+    return Catalogue(
+        networks=networks,
+        by_domain={k: tuple(v) for k, v in by_domain.items()},
+        by_name={k: tuple(v) for k, v in by_name.items()},
+        generic=tuple(n for n in networks if n.any_host),
+        redirectors={r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
+                     for r in data.get("redirector", ())},
+        cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloaks.get("paths", ["$^"])), re.I),
+        cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
+        plugin_classes=tuple(cloaks.get("plugin_classes", ())),
+        sponsored_rel=frozenset(evidence.get("rel", ("sponsored",))),
+        data_attributes=frozenset(evidence.get("data_attributes", ())),
+        cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
+        box_words=frozenset(evidence.get("box_words", ())),
+        scripts=tuple(Script(s["id"], re.compile("|".join(s["patterns"]), re.I)) for s in data.get("script", ())),
+    )
+
+
+def _name_match(labels: list[str], name: str) -> bool:
+    """Whether `name` appears as a label followed only by a country or generic suffix (amazon.co.uk)."""
+    for i, label in enumerate(labels):
+        if label == name:
+            rest = labels[i + 1:]
+            return 1 <= len(rest) <= 2 and all(len(r) <= 3 for r in rest)
+    return False
+
+
+def candidates(catalogue: Catalogue, host: str) -> list[Network]:
+    """Networks whose host condition the host meets, most specific domain first."""
+    labels = host.split(".")
+    found: list[Network] = []
+    for i in range(len(labels) - 1):
+        found.extend(catalogue.by_domain.get(".".join(labels[i:]), ()))
+    for name, nets in catalogue.by_name.items():
+        if name in labels and _name_match(labels, name):
+            found.extend(nets)
+    return found
+
+
+def conditions_hold(net: Network, parts: SplitResult, params: dict[str, str]) -> str | None:
+    """None when the network's path/params conditions fail, else a short note of what matched."""
+    notes: list[str] = []
+    if net.path is not None:
+        if not net.path.search(parts.path or "/"):
+            return None
+        notes.append("path " + (parts.path[:40] or "/"))
+    if net.params:
+        present = sorted(p for p in net.params if p in params)
+        if not present:
+            return None
+        notes.append(", ".join(f"{p}={params[p][:30]}" for p in present))
+    return "; ".join(notes)

@@ -1,0 +1,32 @@
+"""CSV: one row per finding (a page without findings still gets one row), for spreadsheets and tickets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+COLUMNS = ("url", "score", "error", "affiliate_links", "disclosure_kind", "disclosure_placement", "rule", "severity",
+           "message", "selector")
+
+
+def _cell(value: Any) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: page text must not (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def render(pages: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for page in pages:
+        disclosure = page.get("disclosure") or {}
+        head = [page.get("url"), page.get("score"), page.get("error"),
+                (page.get("metrics") or {}).get("affiliate_links"), disclosure.get("kind"), disclosure.get("placement")]
+        findings = page.get("findings") or [{}]
+        for finding in findings:
+            row = [*head, finding.get("rule"), finding.get("severity"), finding.get("message"), finding.get("selector")]
+            writer.writerow([_cell(v) for v in row])
+    return out.getvalue()

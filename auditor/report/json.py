@@ -1,0 +1,62 @@
+"""The JSON contract (schema auditor/page@1): a PageResult as plain dicts, and back again."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor import __version__
+from auditor.models import PageResult
+
+PAGE_SCHEMA = "auditor/page@1"
+
+
+def to_dict(result: PageResult) -> dict[str, Any]:
+    """The page result as the JSON contract describes it (keys in the contract's order, extras after)."""
+    disclosure = result.disclosure
+    return {
+        "schema": PAGE_SCHEMA,
+        "url": result.url,
+        "error": result.error,
+        "language": result.language,
+        "score": result.score,
+        "metrics": result.metrics,
+        "blocks": [
+            {"id": b.id, "kind": b.kind, "region": b.region, "selector": b.selector, "position": b.position,
+             "words": b.words, "text": b.text, "tag": b.tag, "heading": b.heading}
+            for b in result.blocks
+        ],
+        "links": [
+            {"href": link.href, "raw_href": link.raw_href, "text": link.text, "block": link.block,
+             "affiliate": link.affiliate, "network": link.network, "evidence": link.evidence,
+             "rel": list(link.rel), "merchant": link.merchant}
+            for link in result.links
+        ],
+        "disclosure": {
+            "present": disclosure.present, "kind": disclosure.kind, "placement": disclosure.placement,
+            "texts": list(disclosure.texts),
+            "statements": [
+                {"text": s.text, "kind": s.kind, "block": s.block, "region": s.region,
+                 "vague_terms": list(s.vague_terms)}
+                for s in disclosure.statements
+            ],
+        },
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "message": f.message, "block": f.block,
+             "selector": f.selector, "evidence": f.evidence, "weight": f.weight, "title": f.title}
+            for f in result.findings
+        ],
+        "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
+        "title": result.title,
+        "rules_passed": list(result.rules_passed),
+        "tool": {"name": "affiliate-auditor", "version": __version__},
+    }
+
+
+def render(result: PageResult, indent: int | None = 2) -> str:
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=indent)
+
+
+def render_line(result: PageResult) -> str:
+    """One JSON Lines record (the streaming form)."""
+    return json.dumps(to_dict(result), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,71 @@
+"""Terminal output (rich), rendered from the JSON form of a result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_PLACEMENT = {
+    "before_first_affiliate_link": "before the first affiliate link",
+    "after_first_affiliate_link": "after the first affiliate link",
+    "footer_only": "only in the footer",
+    "no_affiliate_links": "no affiliate links on the page",
+    "none": "none",
+}
+
+
+def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -> None:
+    url = page.get("url") or "(page)"
+    if page.get("error"):
+        console.print(Text.assemble((url, "bold"), "  ", ("error: ", "bold red"), page["error"]))
+        return
+    m = page["metrics"]
+    d = page["disclosure"]
+    score = page["score"]
+    colour = "green" if score >= 80 else "yellow" if score >= 50 else "red"
+    console.print(Text.assemble((url, "bold"), "  score ", (f"{score}/100", f"bold {colour}")))
+    facts = [
+        f"language {page.get('language') or '?'}",
+        f"{m['words_editorial']:,} editorial words",
+        f"{m['affiliate_links']} affiliate links ({m['affiliate_links_per_1000_words']} per 1,000 words)",
+    ]
+    disclosure = "none" if not d["present"] else f"{d['kind'].replace('_', ' ')}, {_PLACEMENT[d['placement']]}"
+    facts.append(f"disclosure: {disclosure}")
+    console.print("  " + " · ".join(escape(f) for f in facts))
+    if m.get("auto_affiliate_scripts"):
+        console.print("  auto-affiliate scripts: " + escape(", ".join(m["auto_affiliate_scripts"])))
+    findings = page["findings"]
+    if findings:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+        table.add_column("severity")
+        table.add_column("rule")
+        table.add_column("finding", overflow="fold")
+        table.add_column("-", justify="right")
+        for f in findings:
+            where = f" (block {f['block']})" if f.get("block") is not None else ""
+            table.add_row(Text(f["severity"], style=_STYLE[f["severity"]]), f["rule"],
+                          Text(f["message"] + where), str(f.get("weight", "")))
+        console.print(table)
+    else:
+        console.print("  [green]no findings[/green]")
+    if verbose:
+        affiliate = [link for link in page["links"] if link["affiliate"]]
+        if affiliate:
+            links = Table("network", "href", "evidence", box=None, pad_edge=False, title="affiliate links")
+            for link in affiliate:
+                links.add_row(link["network"] or "", Text(link["href"][:80]), Text(link["evidence"][:80]))
+            console.print(links)
+    console.print(f"  {len(page.get('rules_passed', []))} rules passed", style="dim")
+
+
+def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = False) -> None:
+    for i, page in enumerate(pages):
+        if i:
+            console.print()
+        render_page(page, console, verbose)

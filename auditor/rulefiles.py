@@ -1,0 +1,129 @@
+"""Load the rule files in `rules/` (one TOML file per rule) and check that each one is complete."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from auditor.errors import ConfigError
+from auditor.models import SEVERITIES, Severity
+
+GROUPS = ("disclosure", "links", "repetition", "content", "site")
+DEFAULT_WEIGHTS: dict[str, int] = {"error": 20, "warning": 8, "info": 2}
+_REQUIRED = ("kind", "severity", "title", "failure_title", "message", "description", "sources")
+_ALLOWED = frozenset((*_REQUIRED, "weight", "options", "examples", "scope"))
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    expect: Literal["fail", "pass"]
+    html: str
+    url: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    kind: str
+    severity: Severity
+    title: str
+    failure_title: str
+    message: str
+    description: str
+    sources: tuple[str, ...]
+    options: Mapping[str, Any]
+    weight: int
+    examples: tuple[Example, ...]
+    scope: Literal["page", "site"] = "page"
+
+    @property
+    def group(self) -> str:
+        return self.id.split("-", 1)[0]
+
+
+def rules_dir() -> Path:
+    """Where the shipped rule files are: inside the installed package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "networks.toml").is_file():
+            return candidate
+    raise ConfigError("the rules directory is missing from this installation of the auditor")
+
+
+def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean X?)' when a close name exists, else ''."""
+    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _example(rule_id: str, raw: Any) -> Example:
+    if not isinstance(raw, dict) or raw.get("expect") not in ("fail", "pass") or not isinstance(raw.get("html"), str):
+        raise ConfigError(f"rule {rule_id}: each example needs expect = \"fail\"|\"pass\" and html")
+    return Example(expect=raw["expect"], html=raw["html"], url=raw.get("url", "https://example.com/post/"),
+                   note=raw.get("note", ""))
+
+
+def parse_rule(rule_id: str, data: dict[str, Any], kinds: Mapping[str, Mapping[str, Any]]) -> Rule:
+    """Validate one rule's data against the known check kinds and their default options."""
+    unknown = sorted(set(data) - _ALLOWED)
+    if unknown:
+        raise ConfigError(f"rule {rule_id}: unknown key {unknown[0]!r}{closest(unknown[0], sorted(_ALLOWED))}")
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise ConfigError(f"rule {rule_id}: missing key {missing[0]!r}")
+    if rule_id.split("-", 1)[0] not in GROUPS:
+        raise ConfigError(f"rule {rule_id}: the id must start with a group: {', '.join(GROUPS)}")
+    kind = data["kind"]
+    if kind not in kinds:
+        raise ConfigError(f"rule {rule_id}: unknown check kind {kind!r}{closest(kind, sorted(kinds))}")
+    severity = data["severity"]
+    if severity not in SEVERITIES:
+        raise ConfigError(f"rule {rule_id}: severity must be one of {', '.join(SEVERITIES)}")
+    defaults = kinds[kind]
+    options = dict(defaults)
+    for key, value in data.get("options", {}).items():
+        if key not in defaults:
+            raise ConfigError(f"rule {rule_id}: unknown option {key!r}{closest(key, sorted(defaults))}")
+        options[key] = check_option(rule_id, key, value, defaults[key])
+    examples = tuple(_example(rule_id, e) for e in data.get("examples", ()))
+    return Rule(
+        id=rule_id, kind=kind, severity=severity, title=data["title"], failure_title=data["failure_title"],
+        message=data["message"], description=data["description"].strip(), sources=tuple(data["sources"]),
+        options=options, weight=int(data.get("weight", DEFAULT_WEIGHTS[severity])), examples=examples,
+        scope=data.get("scope", "page"),
+    )
+
+
+def check_option(rule_id: str, key: str, value: Any, default: Any) -> Any:
+    """An option keeps the type of its default (an int is accepted where a float is expected)."""
+    if isinstance(default, bool) != isinstance(value, bool):
+        raise ConfigError(f"rule {rule_id}: option {key!r} must be {type(default).__name__}, not {value!r}")
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise ConfigError(f"rule {rule_id}: option {key!r} must be {type(default).__name__}, not {value!r}")
+    return value
+
+
+@cache
+def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
+    """Every rule file in the rules directory, sorted by id; the file name (without .toml) is the id."""
+    from auditor.checks import KINDS
+
+    folder = directory or rules_dir()
+    rules: list[Rule] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.stem in ("networks", "disclosures"):
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read rule file {path.name}: {exc}") from None
+        rules.append(parse_rule(path.stem, data, {k: v.DEFAULTS for k, v in KINDS.items()}))
+    return tuple(rules)

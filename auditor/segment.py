@@ -1,0 +1,113 @@
+"""Split a page into ordered blocks and say what each block is: editorial, affiliate, disclosure, navigation or
+boilerplate. The segmenter describes; the checks judge (no thresholds of rules live here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from auditor.layout import Layout, Piece
+from auditor.models import BlockKind, Region, Statement
+
+# A block whose words are mostly link text, with this few words per link, is a menu or a link list.
+NAV_LINK_SHARE = 0.7
+NAV_WORDS_PER_LINK = 6
+# A block with an affiliate link is an affiliate block (a plug, a buy button, a deal line) when it is short or
+# mostly made of link text; a long paragraph with one affiliate link in a sentence stays editorial.
+AFFILIATE_MAX_WORDS = 30
+AFFILIATE_LINK_SHARE = 0.3
+# A disclosure block is one whose main job is disclosing: short, or mostly the disclosure statement.
+DISCLOSURE_MAX_WORDS = 80
+
+
+@dataclass(slots=True)
+class Group:
+    """Consecutive pieces that form one block (several only inside a product box)."""
+
+    pieces: list[Piece]
+    region: Region
+    selector: str
+    tag: str
+    text: str = ""
+    words: int = 0
+    anchors: list[int] = field(default_factory=list)
+
+    @property
+    def heading(self) -> bool:
+        return len(self.pieces) == 1 and self.pieces[0].heading > 0
+
+    @property
+    def box(self) -> bool:
+        return self.pieces[0].box is not None
+
+
+def _regions(layout: Layout) -> list[Region]:
+    """Each piece's region; on pages that mark their main content, unmarked text before it is header and
+    unmarked text after it is footer (the copyright lines and widget areas of most templates)."""
+    regions = [p.region for p in layout.pieces]
+    if not layout.has_main:
+        return regions
+    marked_main = [i for i, p in enumerate(layout.pieces) if p.landmark and p.region == "main"]
+    if not marked_main:
+        return regions
+    first, last = marked_main[0], marked_main[-1]
+    for i, piece in enumerate(layout.pieces):
+        if not piece.landmark:
+            if i < first:
+                regions[i] = "header"
+            elif i > last:
+                regions[i] = "footer"
+    return regions
+
+
+def group(layout: Layout) -> list[Group]:
+    """Pieces grouped into blocks: each product box becomes one block, every other piece is its own block."""
+    groups: list[Group] = []
+    regions = _regions(layout)
+    for piece, region in zip(layout.pieces, regions, strict=True):
+        last = groups[-1] if groups else None
+        if last is not None and piece.box is not None and last.pieces[-1].box == piece.box:
+            last.pieces.append(piece)
+        else:
+            selector = piece.box_selector if piece.box is not None and piece.box_selector else piece.selector
+            groups.append(Group([piece], region, selector, "box" if piece.box is not None else piece.tag))
+    for g in groups:
+        g.text = " ".join(p.text for p in g.pieces if p.text)
+        g.words = sum(p.words for p in g.pieces)
+        g.anchors = [a for p in g.pieces for a in p.anchors]
+    return groups
+
+
+def kind_of(
+    g: Group,
+    link_words: int,
+    links: int,
+    affiliate_links: int,
+    statement: Statement | None,
+) -> BlockKind:
+    """What one block is, from its text, its links and any disclosure statement in it."""
+    if statement is not None and statement.kind != "link_only" and (
+        g.words <= DISCLOSURE_MAX_WORDS or len(statement.text.split()) * 2 >= g.words
+    ) and not (affiliate_links and statement.kind == "label_only" and g.words > len(statement.text.split()) + 3):
+        return "disclosure"
+    if affiliate_links and (g.box or g.words <= AFFILIATE_MAX_WORDS or link_words >= AFFILIATE_LINK_SHARE * g.words):
+        return "affiliate"
+    if g.region == "nav":
+        return "navigation"
+    if links and link_words >= NAV_LINK_SHARE * max(g.words, 1) and g.words <= NAV_WORDS_PER_LINK * links \
+            and not g.heading:
+        return "navigation"
+    if g.region != "main":
+        return "boilerplate"
+    return "editorial"
+
+
+def positions(groups: Sequence[Group]) -> list[float]:
+    """Where each block starts, as a share of the page's text (0 = top, 1 = bottom)."""
+    total = sum(len(g.text) + 1 for g in groups) or 1
+    out: list[float] = []
+    seen = 0
+    for g in groups:
+        out.append(round(seen / total, 4))
+        seen += len(g.text) + 1
+    return out

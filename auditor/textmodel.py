@@ -1,0 +1,117 @@
+"""Sentences and TF-IDF vectors of a page's main text, computed once per page and shared by the checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from math import log
+from typing import TYPE_CHECKING, Any
+
+from auditor.language import STOPWORDS
+from auditor.models import Block, Page
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[^\s])")
+_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
+_SUFFIXES = ("ing", "ed", "es", "s", "en", "er", "e")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+TEXT_KINDS = frozenset(("editorial", "affiliate", "disclosure"))
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    block: int
+    text: str
+    key: str
+    """Lowercased words only: two sentences with the same key read the same."""
+    words: int
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def key_of(text: str) -> str:
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def main_blocks(page: Page) -> list[Block]:
+    """The blocks a reader reads as the page's content (not menus, not the template around it)."""
+    return [b for b in page.blocks if b.kind in TEXT_KINDS and b.region == "main" and b.text]
+
+
+def sentences(page: Page) -> list[Sentence]:
+    cached = page.memo.get("sentences")
+    if cached is None:
+        cached = [
+            Sentence(block.id, text, key_of(text), len(text.split()))
+            for block in main_blocks(page)
+            for text in split_sentences(block.text)
+        ]
+        page.memo["sentences"] = cached
+    return list(cached)
+
+
+def vectorize(texts: Sequence[str]) -> csr_matrix:
+    """L2-normalised TF-IDF rows (word unigrams and bigrams, sublinear tf); IDF is learnt from these texts."""
+    import sklearn
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
+    vectorizer = TfidfVectorizer(lowercase=True, sublinear_tf=True, ngram_range=(1, 1), min_df=1,
+                                 token_pattern=r"(?u)\b\w\w+\b", dtype=_float32())
+    try:
+        matrix: Any = vectorizer.fit_transform(texts)
+    except ValueError:  # every text empty or only one-letter words
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((len(texts), 1))
+    return matrix  # type: ignore[no-any-return]
+
+
+def _float32() -> Any:
+    import numpy
+
+    return numpy.float32
+
+
+def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
+    """Content words, lowercased, with a light suffix strip so that "kits" meets "kit"."""
+    out: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 2 or word in STOPWORDS or word in ignore:
+            continue
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                if word[-1] == word[-2] and word[-1] not in "aeiouls":  # "shopping" -> "shopp" -> "shop"
+                    word = word[:-1]
+                break
+        out.add(word)
+    return out
+
+
+class Coverage:
+    """How much of a text's content a reference text already says: the IDF-weighted share of its terms that
+    occur in the reference. A term's weight is its rarity in the reference (smoothed IDF over the reference's
+    sentences), so words the reference never uses weigh most and words every sentence shares weigh least."""
+
+    def __init__(self, reference: Iterable[str], ignore: frozenset[str] = frozenset()) -> None:
+        self.ignore = ignore
+        sentences = [terms(text, ignore) for text in reference]
+        self.vocabulary: set[str] = set().union(*sentences) if sentences else set()
+        self.frequency: dict[str, int] = {}
+        for sentence in sentences:
+            for term in sentence:
+                self.frequency[term] = self.frequency.get(term, 0) + 1
+        self.n = len(sentences)
+
+    def of(self, text: str) -> float:
+        found = terms(text, self.ignore)
+        if not found:
+            return 0.0
+        weight = {t: log((1 + self.n) / (1 + self.frequency.get(t, 0))) + 1 for t in found}
+        return sum(w for t, w in weight.items() if t in self.vocabulary) / sum(weight.values())
