@@ -2,13 +2,13 @@
 
 __version__ = "0.1.0"
 
-from auditor.config import Config  # noqa: E402
-from auditor.config import load as load_config  # noqa: E402
-from auditor.errors import AuditError, ConfigError, FetchError, InputError  # noqa: E402
-from auditor.fetch import audit_file, audit_url  # noqa: E402
-from auditor.models import PageResult  # noqa: E402
-from auditor.pipeline import audit_html  # noqa: E402
-from auditor.report.json import to_dict  # noqa: E402
+from auditor.config import Config
+from auditor.config import load as load_config
+from auditor.errors import AuditError, ConfigError, FetchError, InputError
+from auditor.fetch import audit_file, audit_url
+from auditor.models import PageResult
+from auditor.pipeline import audit_html
+from auditor.report.json import to_dict
 
 __all__ = [
     "AuditError",

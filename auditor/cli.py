@@ -85,9 +85,21 @@ def main() -> None:
 @click.option("--user-agent", help="User-Agent header for fetching.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
-def audit(target: str, url: str | None, fmt: str, output: str | None, force: bool, fail_on: str | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, max_bytes: int | None,
-          timeout: float | None, user_agent: str | None, verbose: bool) -> int:
+def audit(
+    target: str,
+    url: str | None,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    max_bytes: int | None,
+    timeout: float | None,
+    user_agent: str | None,
+    verbose: bool,
+) -> int:
     """Audit one page: TARGET is a URL, an HTML file, or - for stdin."""
     from auditor.config import load
     from auditor.engine import worst
@@ -95,8 +107,9 @@ def audit(target: str, url: str | None, fmt: str, output: str | None, force: boo
     from auditor.models import SEVERITY_RANK
     from auditor.report import json as json_report
 
-    config = load(config_path).with_cli(fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes,
-                                        timeout=timeout, user_agent=user_agent)
+    config = load(config_path).with_cli(
+        fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
+    )
     if target.startswith(("http://", "https://")):
         result = audit_url(target, config)
     elif target == "-" or Path(target).exists():
@@ -129,8 +142,9 @@ def _render(fmt: str, pages: Iterable[dict[str, Any]], verbose: bool, output: st
 
     buffer = io.StringIO()
     to_terminal = output is None and sys.stdout.isatty()
-    console = Console(file=buffer, width=None if to_terminal else 100, force_terminal=to_terminal,
-                      highlight=False, soft_wrap=False)
+    console = Console(
+        file=buffer, width=None if to_terminal else 100, force_terminal=to_terminal, highlight=False, soft_wrap=False
+    )
     text_report.render(pages, console, verbose)
     return buffer.getvalue()
 
@@ -150,9 +164,21 @@ def rules(rule_id: str | None, fmt: str) -> int:
     if not chosen:
         raise ConfigError(f"no rule matches {rule_id!r}{closest(rule_id or '', [r.id for r in every])}")
     if fmt == "json":
-        data = [{"id": r.id, "kind": r.kind, "severity": r.severity, "weight": r.weight, "title": r.title,
-                 "failure_title": r.failure_title, "description": r.description, "sources": list(r.sources),
-                 "options": dict(r.options), "scope": r.scope} for r in chosen]
+        data = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "severity": r.severity,
+                "weight": r.weight,
+                "title": r.title,
+                "failure_title": r.failure_title,
+                "description": r.description,
+                "sources": list(r.sources),
+                "options": dict(r.options),
+                "scope": r.scope,
+            }
+            for r in chosen
+        ]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     if rule_id is None or len(chosen) > 1:

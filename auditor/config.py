@@ -97,12 +97,16 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         if data["fail_on"] not in SEVERITIES:
             raise ConfigError(f"{where}: fail_on must be one of {', '.join(SEVERITIES)}")
         values["fail_on"] = data["fail_on"]
-    for key, kind in (("max_bytes", int), ("timeout", (int, float)), ("user_agent", str)):
+    for key, kind in (("max_bytes", int), ("timeout", (int, float))):
         if key in data:
             value = data[key]
-            if not isinstance(value, kind) or isinstance(value, bool) or (kind != str and value <= 0):
-                raise ConfigError(f"{where}: {key} has a bad value {value!r}")
+            if not isinstance(value, kind) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{where}: {key} must be a number above 0, not {value!r}")
             values[key] = value
+    if "user_agent" in data:
+        if not isinstance(data["user_agent"], str) or not data["user_agent"].strip():
+            raise ConfigError(f"{where}: user_agent must be a non-empty string")
+        values["user_agent"] = data["user_agent"]
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError(f"{where}: [rules] must be a table of rule ids")

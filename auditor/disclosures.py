@@ -65,8 +65,9 @@ def wording(path: Path | None = None) -> Wording:
         return _join([p for lang in languages for p in lang.get(key, ())])
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
-    return Wording(merged("explanatory"), merged("label"), merged("ad_label"), merged("link_only"),
-                   merged("vague"), examples)
+    return Wording(
+        merged("explanatory"), merged("label"), merged("ad_label"), merged("link_only"), merged("vague"), examples
+    )
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -107,8 +108,9 @@ def find(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
         if kind == "none":
             continue
         vague = tuple(sorted({m.group(0).strip().lower() for m in words.vague.finditer(excerpt)}))
-        statements.append(Statement(text=excerpt, kind=kind, block=block.id, region=block.region,
-                                    order=block.id, vague_terms=vague))
+        statements.append(
+            Statement(text=excerpt, kind=kind, block=block.id, region=block.region, order=block.id, vague_terms=vague)
+        )
     return statements
 
 

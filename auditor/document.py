@@ -11,8 +11,14 @@ from lxml import etree
 from auditor.errors import InputError
 
 # Browsers decode these labels as windows-1252 (WHATWG Encoding Standard, "legacy single-byte encodings").
-_WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
-                   "us-ascii": "cp1252", "windows-1252": "cp1252"}
+_WHATWG_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "windows-1252": "cp1252",
+}
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
 _SNIFF = 4096
 
@@ -60,7 +66,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
         codec = _codec(label)
         if codec and codec not in candidates:
             candidates.append(codec)
-    guessed = not candidates or candidates[0] == "utf-8" and declared is None
+    guessed = not candidates or (candidates[0] == "utf-8" and declared is None)
     for codec in candidates:
         try:
             return data.decode(codec), codec, guessed

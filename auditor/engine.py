@@ -68,11 +68,18 @@ def run(page: Page, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
         for evidence in KINDS[rule.kind].check(page, rule.options):
             found = True
             block = page.block(evidence.block) if evidence.block is not None else None
-            findings.append(Finding(
-                rule=rule.id, severity=rule.severity, message=word(rule, evidence.values),
-                block=evidence.block, selector=block.selector if block is not None else None,
-                evidence=evidence.values, weight=rule.weight, title=rule.failure_title,
-            ))
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=rule.severity,
+                    message=word(rule, evidence.values),
+                    block=evidence.block,
+                    selector=block.selector if block is not None else None,
+                    evidence=evidence.values,
+                    weight=rule.weight,
+                    title=rule.failure_title,
+                )
+            )
         if not found:
             passed.append(rule.id)
     return _cap(findings), passed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import sys
 import time
 import zlib
@@ -100,7 +99,9 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
     deadline = time.monotonic() + config.timeout
     own = client is None
     client = client or httpx.Client(
-        follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=config.timeout,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=config.timeout,
         headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"},
     )
     try:
@@ -124,8 +125,7 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
                 if time.monotonic() > deadline:
                     raise FetchError(f"{url}: the response took longer than {config.timeout:g} s (timeout)")
                 chunks.append(chunk)
-            return Fetched(url, str(response.url), status, content_type, response.charset_encoding,
-                           b"".join(chunks))
+            return Fetched(url, str(response.url), status, content_type, response.charset_encoding, b"".join(chunks))
     except httpx.HTTPError as exc:
         raise FetchError(_explain(exc, url, config.timeout)) from None
     finally:

@@ -27,14 +27,35 @@ SKIP_TAGS = frozenset(
 SPACED_TAGS = frozenset(("td", "th", "br", "img", "input", "label", "option"))
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main", "article": "main"}
-_ROLES: dict[str, Region] = {"navigation": "nav", "complementary": "aside", "main": "main", "banner": "header",
-                             "contentinfo": "footer"}
+_ROLES: dict[str, Region] = {
+    "navigation": "nav",
+    "complementary": "aside",
+    "main": "main",
+    "banner": "header",
+    "contentinfo": "footer",
+}
 # class/id words that name page regions; checked on whole words of the class and id attributes
 _HINT_WORDS: dict[str, Region] = {
-    "footer": "footer", "colophon": "footer", "copyright": "footer", "site-footer": "footer", "foot": "footer",
-    "header": "header", "masthead": "header", "topbar": "header", "site-header": "header",
-    "nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav", "breadcrumbs": "nav",
-    "megamenu": "nav", "sidebar": "aside", "side-bar": "aside", "widget-area": "aside", "rail": "aside",
+    "footer": "footer",
+    "colophon": "footer",
+    "copyright": "footer",
+    "site-footer": "footer",
+    "foot": "footer",
+    "header": "header",
+    "masthead": "header",
+    "topbar": "header",
+    "site-header": "header",
+    "nav": "nav",
+    "navbar": "nav",
+    "navigation": "nav",
+    "menu": "nav",
+    "breadcrumb": "nav",
+    "breadcrumbs": "nav",
+    "megamenu": "nav",
+    "sidebar": "aside",
+    "side-bar": "aside",
+    "widget-area": "aside",
+    "rail": "aside",
     "secondary": "aside",
 }
 # words that say a header/footer class belongs to an article or a card, not to the page
@@ -112,8 +133,9 @@ class _Frame:
     selector: str | None = None
 
 
-_HINT_PATTERN = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _HINT_WORDS), key=len, reverse=True))
-                           + r")(?![a-z0-9])")
+_HINT_PATTERN = re.compile(
+    r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _HINT_WORDS), key=len, reverse=True)) + r")(?![a-z0-9])"
+)
 
 
 def _region_hint(tag: str, role: str | None, names: str | None, inside_main: bool) -> Region | None:
@@ -186,10 +208,19 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
         frame = stack[-1]
         box = frame.box
         piece = Piece(
-            index=len(pieces), tag=frame.tag, selector=selector(), region=frame.region or "main",
-            box=box, box_selector=box_selectors.get(box) if box is not None else None,
-            heading=HEADINGS.get(frame.tag, 0), text=text, words=len(text.split()), order=order,
-            anchors=pending, hidden=frame.hidden, landmark=frame.region is not None,
+            index=len(pieces),
+            tag=frame.tag,
+            selector=selector(),
+            region=frame.region or "main",
+            box=box,
+            box_selector=box_selectors.get(box) if box is not None else None,
+            heading=HEADINGS.get(frame.tag, 0),
+            text=text,
+            words=len(text.split()),
+            order=order,
+            anchors=pending,
+            hidden=frame.hidden,
+            landmark=frame.region is not None,
         )
         for a in pending:
             anchors[a].piece = piece.index
@@ -210,7 +241,7 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 open_anchors -= 1
                 anchor = anchors[frame.anchor]
                 if frame.text_start >> 32 == flushes:  # no block inside: the text is all in the buffer
-                    anchor.text = " ".join("".join(buf[frame.text_start & 0xFFFFFFFF:]).split())
+                    anchor.text = " ".join("".join(buf[frame.text_start & 0xFFFFFFFF :]).split())
                 else:
                     anchor.text = " ".join(_text(el).split())
                 if not anchor.text:
@@ -236,9 +267,7 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
             names = el.get("class")
             if "role" in keys:
                 role = el.get("role")
-            if "hidden" in keys:
-                hidden = True
-            elif "style" in keys and _HIDDEN_STYLE.search(el.get("style") or ""):
+            if "hidden" in keys or ("style" in keys and _HIDDEN_STYLE.search(el.get("style") or "")):
                 hidden = True
         if tag in SKIP_TAGS:
             walker.skip_subtree()
@@ -247,11 +276,17 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
         region = parent.region
         box = parent.box
         if keys:
-            hint = _region_hint(tag, role, (ident + " " + names) if ident and names else ident or names,
-                                region == "main")
+            hint = _region_hint(
+                tag, role, (ident + " " + names) if ident and names else ident or names, region == "main"
+            )
             region = hint or region
-            if box is None and names and boxes.search(names.lower()) is not None \
-                    and el.find(".//a") is not None and len(_text(el)) <= BOX_MAX_CHARS:
+            if (
+                box is None
+                and names
+                and boxes.search(names.lower()) is not None
+                and el.find(".//a") is not None
+                and len(_text(el)) <= BOX_MAX_CHARS
+            ):
                 box = len(box_selectors) + 1
         elif tag in _LANDMARK_TAGS or tag in ("header", "footer"):
             region = _region_hint(tag, None, None, region == "main") or region
@@ -268,22 +303,27 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 frame.anchor = len(anchors)
                 frame.text_start = (flushes << 32) | len(buf)
                 open_anchors += 1
-                anchors.append(Anchor(
-                    raw_href=href.strip(), text="",
-                    rel=tuple((el.get("rel") or "").lower().split()),
-                    classes=tuple((names or "").lower().split()),
-                    data={k.lower(): el.get(k) or "" for k in keys if k.startswith("data-")},
-                    piece=-1, order=order, in_box=box is not None, hidden=hidden,
-                    marked=(el.tail or "").lstrip().startswith(("*", "(*)")),
-                ))
+                anchors.append(
+                    Anchor(
+                        raw_href=href.strip(),
+                        text="",
+                        rel=tuple((el.get("rel") or "").lower().split()),
+                        classes=tuple((names or "").lower().split()),
+                        data={k.lower(): el.get(k) or "" for k in keys if k.startswith("data-")},
+                        piece=-1,
+                        order=order,
+                        in_box=box is not None,
+                        hidden=hidden,
+                        marked=(el.tail or "").lstrip().startswith(("*", "(*)")),
+                    )
+                )
                 pending.append(frame.anchor)
         elif tag in SPACED_TAGS:
             buf.append(" ")
         if el.text and not hidden:
             buf.append(el.text)
     flush()
-    return Layout(pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base,
-                  has_main=has_main)
+    return Layout(pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base, has_main=has_main)
 
 
 def _text(el: etree._Element) -> str:

@@ -95,11 +95,16 @@ def _network(entry: dict[str, Any]) -> Network:
         raise ConfigError(f"networks.toml: network {entry.get('id')!r} matches any host without path or params")
     path = entry.get("path")
     return Network(
-        id=entry["id"], name=entry["name"], hosts=hosts, any_host=any_host,
+        id=entry["id"],
+        name=entry["name"],
+        hosts=hosts,
+        any_host=any_host,
         params=frozenset(p.lower() for p in entry.get("params", ())),
-        path=re.compile(path, re.I) if path else None, evidence=bool(entry.get("evidence", False)),
+        path=re.compile(path, re.I) if path else None,
+        evidence=bool(entry.get("evidence", False)),
         target=tuple(t.lower() for t in entry.get("target", ())),
-        merchant=entry.get("merchant", any_host), source=entry.get("source", ""),
+        merchant=entry.get("merchant", any_host),
+        source=entry.get("source", ""),
     )
 
 
@@ -127,8 +132,10 @@ def load(path: Path | None = None) -> Catalogue:
         by_domain={k: tuple(v) for k, v in by_domain.items()},
         by_name={k: tuple(v) for k, v in by_name.items()},
         generic=tuple(n for n in networks if n.any_host),
-        redirectors={r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
-                     for r in data.get("redirector", ())},
+        redirectors={
+            r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
+            for r in data.get("redirector", ())
+        },
         cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloaks.get("paths", ["$^"])), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
         plugin_classes=tuple(cloaks.get("plugin_classes", ())),
@@ -144,7 +151,7 @@ def _name_match(labels: list[str], name: str) -> bool:
     """Whether `name` appears as a label followed only by a country or generic suffix (amazon.co.uk)."""
     for i, label in enumerate(labels):
         if label == name:
-            rest = labels[i + 1:]
+            rest = labels[i + 1 :]
             return 1 <= len(rest) <= 2 and all(len(r) <= 3 for r in rest)
     return False
 

@@ -3,6 +3,7 @@ beyond read-only caches of the shipped rules, so it runs the same in a test, a c
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
@@ -18,11 +19,13 @@ from auditor.models import (
     Link,
     Page,
     PageResult,
+    Statement,
 )
 
 
-def audit_html(html: bytes | str, url: str = "", config: Config | None = None,
-               encoding: str | None = None) -> PageResult:
+def audit_html(
+    html: bytes | str, url: str = "", config: Config | None = None, encoding: str | None = None
+) -> PageResult:
     """Audit one page given as bytes (or text) and the URL it was served from."""
     config = config or Config()
     data = html.encode("utf-8") if isinstance(html, str) else html
@@ -33,16 +36,34 @@ def audit_html(html: bytes | str, url: str = "", config: Config | None = None,
     page = analyse(data, url, encoding)
     findings, passed = engine.run(page, engine.active_rules(config))
     return PageResult(
-        url=page.url, error=None, language=page.language, score=engine.score(findings), metrics=page.metrics,
-        blocks=page.blocks, links=page.links, disclosure=page.disclosure, findings=tuple(findings),
-        scripts=page.scripts, title=page.title, rules_passed=tuple(passed),
+        url=page.url,
+        error=None,
+        language=page.language,
+        score=engine.score(findings),
+        metrics=page.metrics,
+        blocks=page.blocks,
+        links=page.links,
+        disclosure=page.disclosure,
+        findings=tuple(findings),
+        scripts=page.scripts,
+        title=page.title,
+        rules_passed=tuple(passed),
     )
 
 
 def error_result(url: str, error: str) -> PageResult:
     """The result of a page that could not be audited: the error says why, nothing else is claimed."""
-    return PageResult(url=url, error=error, language=None, score=0, metrics={}, blocks=(), links=(),
-                      disclosure=Disclosure(False, "none", "none", ()), findings=())
+    return PageResult(
+        url=url,
+        error=error,
+        language=None,
+        score=0,
+        metrics={},
+        blocks=(),
+        links=(),
+        disclosure=Disclosure(False, "none", "none", ()),
+        findings=(),
+    )
 
 
 def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
@@ -66,15 +87,27 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         if verdict.unresolved:
             unresolved.append(href)
         block = block_of_piece[anchor.piece]
-        found_links.append(Link(
-            href=href, raw_href=anchor.raw_href, text=anchor.text[:300], block=block, affiliate=verdict.affiliate,
-            network=verdict.network, evidence=verdict.evidence, rel=anchor.rel, merchant=verdict.merchant,
-        ))
+        found_links.append(
+            Link(
+                href=href,
+                raw_href=anchor.raw_href,
+                text=anchor.text[:300],
+                block=block,
+                affiliate=verdict.affiliate,
+                network=verdict.network,
+                evidence=verdict.evidence,
+                rel=anchor.rel,
+                merchant=verdict.merchant,
+            )
+        )
 
     affiliate_blocks = {link.block for link in found_links if link.affiliate}
     texts = [
         disclosures.BlockText(
-            id=i, text=g.text, region=g.region, words=g.words,
+            id=i,
+            text=g.text,
+            region=g.region,
+            words=g.words,
             affiliate_near=bool(affiliate_blocks & {i - 1, i, i + 1}),
             link_texts=tuple(read.anchors[a].text for a in g.anchors),
         )
@@ -89,19 +122,24 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
     scripts = _scripts(read.scripts, catalogue)
     text = " ".join(b.text for b in blocks if b.kind == "editorial")
     page = Page(
-        url=url, language=language.detect(read.lang, text), title=read.title, blocks=tuple(blocks),
-        links=tuple(found_links), disclosure=disclosure, scripts=tuple(scripts), metrics={},
+        url=url,
+        language=language.detect(read.lang, text),
+        title=read.title,
+        blocks=tuple(blocks),
+        links=tuple(found_links),
+        disclosure=disclosure,
+        scripts=tuple(scripts),
+        metrics={},
     )
     page.metrics.update(metrics(page, unresolved))
     return page
 
 
-def _box_pattern(catalogue: networks.Catalogue) -> layout.re.Pattern[str]:
+def _box_pattern(catalogue: networks.Catalogue) -> re.Pattern[str]:
     return layout.box_pattern(catalogue.box_words)
 
 
-def _blocks(groups: Sequence[segment.Group], found: Sequence[Link],
-            statement_of: dict[int, disclosures.Statement]) -> list[Block]:
+def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of: dict[int, Statement]) -> list[Block]:
     by_block: dict[int, list[Link]] = {}
     for link in found:
         by_block.setdefault(link.block, []).append(link)
@@ -110,10 +148,20 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link],
     for i, g in enumerate(groups):
         own = by_block.get(i, [])
         link_words = sum(len(link.text.split()) for link in own)
-        kind = segment.kind_of(g, link_words, len(own), sum(1 for link in own if link.affiliate),
-                               statement_of.get(i))
-        blocks.append(Block(id=i, kind=kind, region=g.region, selector=g.selector, position=where[i],
-                            words=g.words, text=g.text, tag=g.tag, heading=g.heading))
+        kind = segment.kind_of(g, link_words, len(own), sum(1 for link in own if link.affiliate), statement_of.get(i))
+        blocks.append(
+            Block(
+                id=i,
+                kind=kind,
+                region=g.region,
+                selector=g.selector,
+                position=where[i],
+                words=g.words,
+                text=g.text,
+                tag=g.tag,
+                heading=g.heading,
+            )
+        )
     return blocks
 
 
@@ -124,7 +172,7 @@ def _scripts(sources: Sequence[str], catalogue: networks.Catalogue) -> list[Auto
         match = script.pattern.search(joined)
         if match:
             start = max(0, match.start() - 30)
-            found.append(AutoAffiliateScript(script.id, " ".join(joined[start:match.end() + 30].split())))
+            found.append(AutoAffiliateScript(script.id, " ".join(joined[start : match.end() + 30].split())))
     return found
 
 
@@ -149,9 +197,9 @@ def metrics(page: Page, unresolved: Sequence[str]) -> dict[str, object]:
         "affiliate_links_distinct": len({link.raw_href for link in affiliate}),
         "affiliate_links_per_1000_words": round(len(affiliate) * 1000 / editorial, 2) if editorial else 0.0,
         "affiliate_text_share": round(words["affiliate"] / (words["affiliate"] + editorial), 4)
-        if words["affiliate"] + editorial else 0.0,
-        "affiliate_links_without_rel": sum(1 for link in affiliate
-                                           if not {"sponsored", "nofollow"} & set(link.rel)),
+        if words["affiliate"] + editorial
+        else 0.0,
+        "affiliate_links_without_rel": sum(1 for link in affiliate if not {"sponsored", "nofollow"} & set(link.rel)),
         "networks": dict(networks_seen.most_common()),
         "merchants": sorted({link.merchant for link in affiliate if link.merchant}),
         "blocks": dict(Counter(b.kind for b in page.blocks)),

@@ -64,9 +64,13 @@ def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
 
 def _example(rule_id: str, raw: Any) -> Example:
     if not isinstance(raw, dict) or raw.get("expect") not in ("fail", "pass") or not isinstance(raw.get("html"), str):
-        raise ConfigError(f"rule {rule_id}: each example needs expect = \"fail\"|\"pass\" and html")
-    return Example(expect=raw["expect"], html=raw["html"], url=raw.get("url", "https://example.com/post/"),
-                   note=raw.get("note", ""))
+        raise ConfigError(f'rule {rule_id}: each example needs expect = "fail"|"pass" and html')
+    return Example(
+        expect=raw["expect"],
+        html=raw["html"],
+        url=raw.get("url", "https://example.com/post/"),
+        note=raw.get("note", ""),
+    )
 
 
 def parse_rule(rule_id: str, data: dict[str, Any], kinds: Mapping[str, Mapping[str, Any]]) -> Rule:
@@ -93,9 +97,17 @@ def parse_rule(rule_id: str, data: dict[str, Any], kinds: Mapping[str, Mapping[s
         options[key] = check_option(rule_id, key, value, defaults[key])
     examples = tuple(_example(rule_id, e) for e in data.get("examples", ()))
     return Rule(
-        id=rule_id, kind=kind, severity=severity, title=data["title"], failure_title=data["failure_title"],
-        message=data["message"], description=data["description"].strip(), sources=tuple(data["sources"]),
-        options=options, weight=int(data.get("weight", DEFAULT_WEIGHTS[severity])), examples=examples,
+        id=rule_id,
+        kind=kind,
+        severity=severity,
+        title=data["title"],
+        failure_title=data["failure_title"],
+        message=data["message"],
+        description=data["description"].strip(),
+        sources=tuple(data["sources"]),
+        options=options,
+        weight=int(data.get("weight", DEFAULT_WEIGHTS[severity])),
+        examples=examples,
         scope=data.get("scope", "page"),
     )
 

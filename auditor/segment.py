@@ -86,16 +86,23 @@ def kind_of(
     statement: Statement | None,
 ) -> BlockKind:
     """What one block is, from its text, its links and any disclosure statement in it."""
-    if statement is not None and statement.kind != "link_only" and (
-        g.words <= DISCLOSURE_MAX_WORDS or len(statement.text.split()) * 2 >= g.words
-    ) and not (affiliate_links and statement.kind == "label_only" and g.words > len(statement.text.split()) + 3):
+    if (
+        statement is not None
+        and statement.kind != "link_only"
+        and (g.words <= DISCLOSURE_MAX_WORDS or len(statement.text.split()) * 2 >= g.words)
+        and not (affiliate_links and statement.kind == "label_only" and g.words > len(statement.text.split()) + 3)
+    ):
         return "disclosure"
     if affiliate_links and (g.box or g.words <= AFFILIATE_MAX_WORDS or link_words >= AFFILIATE_LINK_SHARE * g.words):
         return "affiliate"
     if g.region == "nav":
         return "navigation"
-    if links and link_words >= NAV_LINK_SHARE * max(g.words, 1) and g.words <= NAV_WORDS_PER_LINK * links \
-            and not g.heading:
+    if (
+        links
+        and link_words >= NAV_LINK_SHARE * max(g.words, 1)
+        and g.words <= NAV_WORDS_PER_LINK * links
+        and not g.heading
+    ):
         return "navigation"
     if g.region != "main":
         return "boilerplate"

@@ -61,15 +61,21 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
-    vectorizer = TfidfVectorizer(lowercase=True, sublinear_tf=True, ngram_range=(1, 1), min_df=1,
-                                 token_pattern=r"(?u)\b\w\w+\b", dtype=_float32())
+    vectorizer = TfidfVectorizer(
+        lowercase=True,
+        sublinear_tf=True,
+        ngram_range=(1, 1),
+        min_df=1,
+        token_pattern=r"(?u)\b\w\w+\b",
+        dtype=_float32(),
+    )
     try:
         matrix: Any = vectorizer.fit_transform(texts)
     except ValueError:  # every text empty or only one-letter words
         from scipy.sparse import csr_matrix
 
         return csr_matrix((len(texts), 1))
-    return matrix  # type: ignore[no-any-return]
+    return matrix
 
 
 def _float32() -> Any:

@@ -47,9 +47,23 @@ def _kinds() -> dict[str, ModuleType]:
         single_seller,
     )
 
-    modules = (affiliate_share, auto_affiliate, disclosure_distance, disclosure_form, disclosure_missing,
-               disclosure_placement, disclosure_vague, link_density, link_rel, off_topic, plugs,
-               repeated_disclosure, repeated_text, restatement, single_seller)
+    modules = (
+        affiliate_share,
+        auto_affiliate,
+        disclosure_distance,
+        disclosure_form,
+        disclosure_missing,
+        disclosure_placement,
+        disclosure_vague,
+        link_density,
+        link_rel,
+        off_topic,
+        plugs,
+        repeated_disclosure,
+        repeated_text,
+        restatement,
+        single_seller,
+    )
     return {m.__name__.rsplit(".", 1)[1]: m for m in modules}
 
 

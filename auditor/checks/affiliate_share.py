@@ -20,5 +20,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     share = affiliate / total
     if share > options["max_share"]:
         first = next(b.id for b in page.blocks if b.kind == "affiliate")
-        yield Evidence(first, {"share": round(share, 3), "max_share": options["max_share"],
-                               "words_affiliate": affiliate, "words_editorial": editorial})
+        yield Evidence(
+            first,
+            {
+                "share": round(share, 3),
+                "max_share": options["max_share"],
+                "words_affiliate": affiliate,
+                "words_editorial": editorial,
+            },
+        )

@@ -27,5 +27,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             far.append((link.block, at - preceding[-1]))
     if far:
         block, distance = max(far, key=lambda f: f[1])
-        yield Evidence(far[0][0], {"links": len(far), "max_distance_words": distance,
-                                   "max_words": options["max_words"], "farthest_block": block})
+        yield Evidence(
+            far[0][0],
+            {
+                "links": len(far),
+                "max_distance_words": distance,
+                "max_words": options["max_words"],
+                "farthest_block": block,
+            },
+        )

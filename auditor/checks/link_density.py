@@ -15,7 +15,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     links = page.metrics["affiliate_links"]
     density = page.metrics["affiliate_links_per_1000_words"]
     if links >= options["min_links"] and density > options["max_per_1000_words"]:
-        yield Evidence(page.affiliate_links[0].block, {
-            "density": density, "max": options["max_per_1000_words"], "links": links,
-            "words_editorial": page.metrics["words_editorial"],
-        })
+        yield Evidence(
+            page.affiliate_links[0].block,
+            {
+                "density": density,
+                "max": options["max_per_1000_words"],
+                "links": links,
+                "words_editorial": page.metrics["words_editorial"],
+            },
+        )

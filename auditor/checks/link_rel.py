@@ -15,7 +15,11 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     accepted = set(options["accepted"])
     bare = [link for link in page.affiliate_links if not accepted & set(link.rel)]
     if bare:
-        yield Evidence(bare[0].block, {
-            "links": len(bare), "affiliate_links": len(page.affiliate_links),
-            "examples": sorted({link.href for link in bare})[:5],
-        })
+        yield Evidence(
+            bare[0].block,
+            {
+                "links": len(bare),
+                "affiliate_links": len(page.affiliate_links),
+                "examples": sorted({link.href for link in bare})[:5],
+            },
+        )

@@ -16,9 +16,29 @@ DEFAULTS: Mapping[str, Any] = {
     "min_plug_terms": 3,
     "max_plug_words": 40,
     "max_affiliate_share": 0.35,
-    "ignore": ["buy", "check", "price", "prices", "shop", "deal", "deals", "amazon", "view", "see", "now", "order",
-               "kaufen", "angebot", "preis", "jetzt", "bei", "bestellen"],
+    "ignore": [
+        "buy",
+        "check",
+        "price",
+        "prices",
+        "shop",
+        "deal",
+        "deals",
+        "amazon",
+        "view",
+        "see",
+        "now",
+        "order",
+        "kaufen",
+        "angebot",
+        "preis",
+        "jetzt",
+        "bei",
+        "bestellen",
+    ],
 }
+
+
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     blocks = main_blocks(page)
     article = [b for b in blocks if b.kind == "editorial"]
@@ -39,7 +59,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             continue
         coverage = article_terms.of(block.text)
         if coverage < options["min_coverage"]:
-            yield Evidence(block.id, {
-                "coverage": round(coverage, 3), "min_coverage": options["min_coverage"], "plug": block.text[:160],
-                "missing_terms": sorted(t for t in plug if t not in article_terms.vocabulary)[:10],
-            })
+            yield Evidence(
+                block.id,
+                {
+                    "coverage": round(coverage, 3),
+                    "min_coverage": options["min_coverage"],
+                    "plug": block.text[:160],
+                    "missing_terms": sorted(t for t in plug if t not in article_terms.vocabulary)[:10],
+                },
+            )

@@ -18,5 +18,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     first, last = editorial[0], editorial[-1]
     plugs = [b for b in page.blocks[first:last] if b.kind == "affiliate" and b.region == "main"]
     if len(plugs) >= options["min_plugs"]:
-        yield Evidence(plugs[0].id, {"plugs": len(plugs), "blocks": [b.id for b in plugs][:20],
-                                     "texts": [b.text[:80] for b in plugs][:10]})
+        yield Evidence(
+            plugs[0].id,
+            {"plugs": len(plugs), "blocks": [b.id for b in plugs][:20], "texts": [b.text[:80] for b in plugs][:10]},
+        )

@@ -14,8 +14,12 @@ DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 3}
 
 
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
-    keys = {key_of(sentence) for statement in page.disclosure.statements for sentence in split_sentences(statement.text)
-            if len(sentence.split()) >= options["min_words"]}
+    keys = {
+        key_of(sentence)
+        for statement in page.disclosure.statements
+        for sentence in split_sentences(statement.text)
+        if len(sentence.split()) >= options["min_words"]
+    }
     if not keys:
         return
     copies: dict[str, list[int]] = defaultdict(list)

@@ -15,8 +15,11 @@ DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 6, "near_similarity"
 
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     disclosed = {key_of(s.text) for s in page.disclosure.statements}
-    units = [s for s in sentences(page) if s.words >= options["min_words"] and s.key not in disclosed
-             and page.block(s.block).kind != "disclosure"]
+    units = [
+        s
+        for s in sentences(page)
+        if s.words >= options["min_words"] and s.key not in disclosed and page.block(s.block).kind != "disclosure"
+    ]
     if len(units) < options["min_count"]:
         return
     # exact copies first: the same words in the same order
@@ -46,7 +49,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             members.sort()
             first = units[members[0]]
             variants = len({units[m].key for m in members})
-            yield Evidence(first.block, {
-                "sentence": first.text[:300], "count": len(members), "variants": variants,
-                "blocks": sorted({units[m].block for m in members}),
-            })
+            yield Evidence(
+                first.block,
+                {
+                    "sentence": first.text[:300],
+                    "count": len(members),
+                    "variants": variants,
+                    "blocks": sorted({units[m].block for m in members}),
+                },
+            )

@@ -26,8 +26,9 @@ def _level(block: Block) -> int:
     return int(block.tag[1]) if block.heading and len(block.tag) == 2 and block.tag[1].isdigit() else 7
 
 
-def sections(blocks: Sequence[Block], heading: re.Pattern[str], max_words: int,
-             whole: bool) -> Iterator[tuple[Block, list[Block]]]:
+def sections(
+    blocks: Sequence[Block], heading: re.Pattern[str], max_words: int, whole: bool
+) -> Iterator[tuple[Block, list[Block]]]:
     """Each block whose text opens with one of the headings, with the blocks that belong to it: for a label inside
     a paragraph ("TL;DR: ..."), that block alone; else the blocks up to the next heading of the same or a higher
     level (`whole`, an FAQ) or only the first paragraph or list after the heading (a TL;DR is one paragraph, not
@@ -36,18 +37,18 @@ def sections(blocks: Sequence[Block], heading: re.Pattern[str], max_words: int,
         match = heading.match(block.text)
         if not match:
             continue
-        rest = block.text[match.end():].strip(" :-–—")
+        rest = block.text[match.end() :].strip(" :-–—")
         if not block.heading and len(rest.split()) >= 5:
             yield block, [block]
             continue
         level = _level(block)
         members: list[Block] = []
         words = 0
-        for following in blocks[i + 1:]:
+        for following in blocks[i + 1 :]:
             if following.heading and _level(following) <= level:
                 break
             words += following.words
-            if members and (words > max_words or not whole and not (following.tag == members[0].tag == "li")):
+            if members and (words > max_words or (not whole and not (following.tag == members[0].tag == "li"))):
                 break
             members.append(following)
         if members:
@@ -76,12 +77,17 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     for head, members in sections(blocks, pattern, options["max_words"], options["extent"] == "section"):
         inside = {b.id for b in members} | {head.id}
         section = _units(members, head, options["questions"])
-        body = [(b.id, s) for b in blocks if b.id not in inside and b.kind == "editorial" and not b.heading
-                for s in split_sentences(b.text) if len(s.split()) >= 4]
+        body = [
+            (b.id, s)
+            for b in blocks
+            if b.id not in inside and b.kind == "editorial" and not b.heading
+            for s in split_sentences(b.text)
+            if len(s.split()) >= 4
+        ]
         if len(section) < options["min_sentences"] or not body:
             continue
         matrix = vectorize([s for _, s in section] + [s for _, s in body])
-        similarity = (matrix[: len(section)] @ matrix[len(section):].T).toarray()
+        similarity = (matrix[: len(section)] @ matrix[len(section) :].T).toarray()
         best = similarity.argmax(axis=1)
         novelty = Coverage([s for _, s in body])
         pairs = []
@@ -89,12 +95,25 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             score = float(similarity[row, col])
             covered = novelty.of(section[row][1])
             if score >= options["min_similarity"] and covered >= options["min_coverage"]:
-                pairs.append({"section": section[row][1][:240], "body": body[col][1][:240],
-                              "body_block": body[col][0], "similarity": round(score, 3),
-                              "coverage": round(covered, 3)})
+                pairs.append(
+                    {
+                        "section": section[row][1][:240],
+                        "body": body[col][1][:240],
+                        "body_block": body[col][0],
+                        "similarity": round(score, 3),
+                        "coverage": round(covered, 3),
+                    }
+                )
         share = len(pairs) / len(section)
         if share >= options["min_share"]:
-            yield Evidence(head.id, {
-                "heading": head.text[:80], "sentences": len(section), "restating": len(pairs),
-                "share": round(share, 3), "min_similarity": options["min_similarity"], "pairs": pairs[:5],
-            })
+            yield Evidence(
+                head.id,
+                {
+                    "heading": head.text[:80],
+                    "sentences": len(section),
+                    "restating": len(pairs),
+                    "share": round(share, 3),
+                    "min_similarity": options["min_similarity"],
+                    "pairs": pairs[:5],
+                },
+            )

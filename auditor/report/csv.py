@@ -7,8 +7,18 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-COLUMNS = ("url", "score", "error", "affiliate_links", "disclosure_kind", "disclosure_placement", "rule", "severity",
-           "message", "selector")
+COLUMNS = (
+    "url",
+    "score",
+    "error",
+    "affiliate_links",
+    "disclosure_kind",
+    "disclosure_placement",
+    "rule",
+    "severity",
+    "message",
+    "selector",
+)
 
 
 def _cell(value: Any) -> str:
@@ -23,8 +33,14 @@ def render(pages: Iterable[dict[str, Any]]) -> str:
     writer.writerow(COLUMNS)
     for page in pages:
         disclosure = page.get("disclosure") or {}
-        head = [page.get("url"), page.get("score"), page.get("error"),
-                (page.get("metrics") or {}).get("affiliate_links"), disclosure.get("kind"), disclosure.get("placement")]
+        head = [
+            page.get("url"),
+            page.get("score"),
+            page.get("error"),
+            (page.get("metrics") or {}).get("affiliate_links"),
+            disclosure.get("kind"),
+            disclosure.get("placement"),
+        ]
         findings = page.get("findings") or [{}]
         for finding in findings:
             row = [*head, finding.get("rule"), finding.get("severity"), finding.get("message"), finding.get("selector")]

@@ -22,28 +22,60 @@ def to_dict(result: PageResult) -> dict[str, Any]:
         "score": result.score,
         "metrics": result.metrics,
         "blocks": [
-            {"id": b.id, "kind": b.kind, "region": b.region, "selector": b.selector, "position": b.position,
-             "words": b.words, "text": b.text, "tag": b.tag, "heading": b.heading}
+            {
+                "id": b.id,
+                "kind": b.kind,
+                "region": b.region,
+                "selector": b.selector,
+                "position": b.position,
+                "words": b.words,
+                "text": b.text,
+                "tag": b.tag,
+                "heading": b.heading,
+            }
             for b in result.blocks
         ],
         "links": [
-            {"href": link.href, "raw_href": link.raw_href, "text": link.text, "block": link.block,
-             "affiliate": link.affiliate, "network": link.network, "evidence": link.evidence,
-             "rel": list(link.rel), "merchant": link.merchant}
+            {
+                "href": link.href,
+                "raw_href": link.raw_href,
+                "text": link.text,
+                "block": link.block,
+                "affiliate": link.affiliate,
+                "network": link.network,
+                "evidence": link.evidence,
+                "rel": list(link.rel),
+                "merchant": link.merchant,
+            }
             for link in result.links
         ],
         "disclosure": {
-            "present": disclosure.present, "kind": disclosure.kind, "placement": disclosure.placement,
+            "present": disclosure.present,
+            "kind": disclosure.kind,
+            "placement": disclosure.placement,
             "texts": list(disclosure.texts),
             "statements": [
-                {"text": s.text, "kind": s.kind, "block": s.block, "region": s.region,
-                 "vague_terms": list(s.vague_terms)}
+                {
+                    "text": s.text,
+                    "kind": s.kind,
+                    "block": s.block,
+                    "region": s.region,
+                    "vague_terms": list(s.vague_terms),
+                }
                 for s in disclosure.statements
             ],
         },
         "findings": [
-            {"rule": f.rule, "severity": f.severity, "message": f.message, "block": f.block,
-             "selector": f.selector, "evidence": f.evidence, "weight": f.weight, "title": f.title}
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "block": f.block,
+                "selector": f.selector,
+                "evidence": f.evidence,
+                "weight": f.weight,
+                "title": f.title,
+            }
             for f in result.findings
         ],
         "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],

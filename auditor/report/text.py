@@ -49,8 +49,12 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
         table.add_column("-", justify="right")
         for f in findings:
             where = f" (block {f['block']})" if f.get("block") is not None else ""
-            table.add_row(Text(f["severity"], style=_STYLE[f["severity"]]), f["rule"],
-                          Text(f["message"] + where), str(f.get("weight", "")))
+            table.add_row(
+                Text(f["severity"], style=_STYLE[f["severity"]]),
+                f["rule"],
+                Text(f["message"] + where),
+                str(f.get("weight", "")),
+            )
         console.print(table)
     else:
         console.print("  [green]no findings[/green]")

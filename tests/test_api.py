@@ -1,0 +1,59 @@
+"""The public Python API: audit_html, audit_file, audit_url, to_dict, and what __all__ promises."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+import auditor
+from auditor import Config, FetchError, InputError, audit_html, audit_url, to_dict
+
+from .conftest import SAMPLES
+from .localserver import send, serve
+
+
+def test_all_names_exist() -> None:
+    for name in auditor.__all__:
+        assert hasattr(auditor, name), name
+
+
+def test_audit_html_accepts_text_and_bytes() -> None:
+    html = (SAMPLES / "seed-like-news.html").read_text(encoding="utf-8")
+    from_text = audit_html(html, url="https://railledger.example/news/x/")
+    from_bytes = audit_html(html.encode("utf-8"), url="https://railledger.example/news/x/")
+    assert to_dict(from_text) == to_dict(from_bytes)
+    assert from_text.disclosure.placement == "after_first_affiliate_link"
+
+
+def test_pipeline_is_pure() -> None:
+    html = (SAMPLES / "clean-review.html").read_bytes()
+    first = to_dict(audit_html(html, url="https://example.com/r/"))
+    second = to_dict(audit_html(html, url="https://example.com/r/"))
+    assert first == second
+
+
+def test_audit_html_rejects_bad_bytes() -> None:
+    with pytest.raises(InputError):
+        audit_html(b"")
+    with pytest.raises(InputError):
+        audit_html(b"\x00\x01\x02" * 1000)
+
+
+def test_audit_url_fetches_from_a_local_server() -> None:
+    body = (SAMPLES / "seed-like-news.html").read_bytes()
+
+    def page(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, body, content_type="text/html; charset=utf-8")
+
+    def moved(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 301, headers={"Location": "/news/page"})
+
+    with serve({"/news/page": page, "/old": moved}) as base:
+        result = audit_url(base + "/old", Config(timeout=5))
+        assert result.url == base + "/news/page"  # redirects followed; links resolve against the final URL
+        assert result.metrics["affiliate_links"] == 4
+        nav = next(link for link in result.links if link.raw_href == "/news/")
+        assert nav.href == base + "/news/"
+        with pytest.raises(FetchError):
+            audit_url(base + "/missing", Config(timeout=5))

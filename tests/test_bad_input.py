@@ -1,0 +1,199 @@
+"""Bad input gets one clear line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+
+from .localserver import closed_port, send, serve
+
+
+def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_error(code: int, stderr: str, *needles: str) -> None:
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, _, err = run("audit", str(tmp_path / "nope.html"))
+    assert_one_line_error(code, err, "no such file")
+
+
+def test_directory(tmp_path: Path) -> None:
+    code, _, err = run("audit", str(tmp_path))
+    assert_one_line_error(code, err, "directory")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_bytes(b"")
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "empty")
+
+
+def test_whitespace_only_file(tmp_path: Path) -> None:
+    page = tmp_path / "blank.html"
+    page.write_bytes(b"  \n\t \r\n")
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "empty")
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    page = tmp_path / "garbage.html"
+    page.write_bytes(os.urandom(64 * 1024))
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "binary")
+
+
+def test_png_named_html(tmp_path: Path) -> None:
+    page = tmp_path / "image.html"
+    page.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "binary")
+
+
+def test_fifty_megabyte_page(tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    with page.open("wb") as handle:
+        handle.write(b"<html><body>")
+        chunk = b"<p>" + b"word " * 2000 + b"</p>\n"
+        while handle.tell() < 50 * 1024 * 1024:
+            handle.write(chunk)
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "limit")
+
+
+def test_fifty_megabyte_stdin() -> None:
+    data = b"<html><body>" + b"<p>" + b"x" * (50 * 1024 * 1024) + b"</p>"
+    code, _, err = run("audit", "-", input=data)
+    assert_one_line_error(code, err, "limit")
+
+
+def test_gzip_bomb_file(tmp_path: Path) -> None:
+    import gzip
+
+    page = tmp_path / "bomb.html.gz"
+    page.write_bytes(gzip.compress(b"<p>" + b"a" * (40 * 1024 * 1024), compresslevel=9))
+    assert page.stat().st_size < 200_000
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, "limit")
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec"),
+    [("windows-1251", "cp1251"), ("shift_jis", "shift_jis"), ("iso-8859-7", "iso-8859-7"), ("koi8-r", "koi8-r")],
+)
+def test_odd_declared_encodings_are_read_correctly(tmp_path: Path, declared: str, codec: str) -> None:
+    text = {
+        "cp1251": "Партнёрская ссылка",
+        "shift_jis": "アフィリエイト",
+        "iso-8859-7": "Συνεργάτες",
+        "koi8-r": "Реклама и ссылки",
+    }[codec]
+    page = tmp_path / "odd.html"
+    page.write_bytes(
+        f'<html><head><meta charset="{declared}"></head><body><main><p>{text} '
+        f"and more words</p></main></body></html>".encode(codec)
+    )
+    code, out, err = run("audit", str(page), "--format", "json")
+    assert code == 0, err
+    assert text in out
+
+
+def test_utf16_with_byte_order_mark(tmp_path: Path) -> None:
+    page = tmp_path / "utf16.html"
+    page.write_bytes("<html><body><main><p>Grüße aus Köln</p></main></body></html>".encode("utf-16"))
+    code, out, err = run("audit", str(page), "--format", "json")
+    assert code == 0, err
+    assert "Grüße aus Köln" in out
+
+
+def test_unknown_encoding_label_and_invalid_bytes(tmp_path: Path) -> None:
+    page = tmp_path / "weird.html"
+    page.write_bytes(
+        b'<html><head><meta charset="x-no-such-codec"></head><body><main><p>caf\xe9 \xff\xfe ok</p>'
+        b"</main></body></html>"
+    )
+    code, out, err = run("audit", str(page), "--format", "json")
+    assert code == 0, err
+    assert "café" in out
+
+
+def test_dead_host() -> None:
+    code, _, err = run("audit", f"http://127.0.0.1:{closed_port()}/page", "--timeout", "5")
+    assert_one_line_error(code, err, "cannot connect", "refused")
+
+
+def _loop(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 302, headers={"Location": "/loop"})
+
+
+def _ping(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 301, headers={"Location": "/pong"})
+
+
+def _pong(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 301, headers={"Location": "/ping"})
+
+
+def test_redirect_loop() -> None:
+    with serve({"/loop": _loop, "/ping": _ping, "/pong": _pong}) as base:
+        for path in ("/loop", "/ping"):
+            code, _, err = run("audit", base + path)
+            assert_one_line_error(code, err, "redirect")
+
+
+def _endless(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.end_headers()
+    chunk = b"<p>" + b"endless " * 8000 + b"</p>"
+    for _ in range(20_000):
+        handler.wfile.write(chunk)
+
+
+def test_endless_response_is_capped() -> None:
+    with serve({"/endless": _endless}) as base:
+        code, _, err = run("audit", base + "/endless", "--max-bytes", "2000000")
+        assert_one_line_error(code, err, "limit")
+
+
+def test_http_error_status() -> None:
+    with serve({}) as base:
+        code, _, err = run("audit", base + "/missing")
+        assert_one_line_error(code, err, "HTTP 404")
+
+
+def test_not_html_content_type() -> None:
+    def image(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, b"\x89PNG\r\n" + bytes(100), content_type="image/png")
+
+    with serve({"/image": image}) as base:
+        code, _, err = run("audit", base + "/image")
+        assert_one_line_error(code, err, "not an HTML page")
+
+
+def test_unsupported_scheme() -> None:
+    code, _, err = run("audit", "ftp://127.0.0.1/page.html")
+    assert_one_line_error(code, err, "http")
+
+
+def test_unknown_option_value_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("audit", "-", "--fail-on", "catastrophe", input=b"<p>x</p>")
+    assert code == 2
+    assert "Traceback" not in err

@@ -1,0 +1,55 @@
+"""Every rule documents a failing and a passing example, and both behave as documented."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from auditor import Config, audit_html
+from auditor.rulefiles import Rule, load_rules
+
+RULES = load_rules()
+_FILLER = (
+    "the weather stayed mild all week and the river rose a little after the rain on the hills "
+    "while people walked their dogs along the path by the old mill"
+).split()
+
+
+def expand(html: str) -> str:
+    """Rule examples may write {{LOREM_N}} for N words of neutral filler text."""
+
+    def words(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return " ".join(_FILLER[i % len(_FILLER)] for i in range(n)) + "."
+
+    return re.sub(r"\{\{LOREM_(\d+)\}\}", words, html)
+
+
+def test_every_rule_has_a_failing_and_a_passing_example() -> None:
+    for rule in RULES:
+        expects = {e.expect for e in rule.examples}
+        assert expects == {"fail", "pass"}, f"{rule.id} needs at least one fail and one pass example"
+
+
+def _cases() -> list[tuple[Rule, int]]:
+    return [(rule, i) for rule in RULES for i in range(len(rule.examples))]
+
+
+@pytest.mark.parametrize(("rule", "index"), _cases(), ids=lambda v: v.id if isinstance(v, Rule) else str(v))
+def test_rule_example(rule: Rule, index: int) -> None:
+    example = rule.examples[index]
+    result = audit_html(expand(example.html), url=example.url, config=Config(select=(rule.id,)))
+    hits = [f for f in result.findings if f.rule == rule.id]
+    if example.expect == "fail":
+        assert hits, f"{rule.id}: the failing example raised nothing ({example.note})"
+        assert all(f.severity == rule.severity for f in hits)
+    else:
+        assert not hits, f"{rule.id}: the passing example raised {[f.message for f in hits]}"
+
+
+def test_every_rule_cites_a_source_and_says_why() -> None:
+    for rule in RULES:
+        assert rule.sources and all(len(s) > 10 for s in rule.sources), rule.id
+        assert len(rule.description) > 80, rule.id
+        assert rule.title != rule.failure_title, rule.id
