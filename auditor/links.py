@@ -1,14 +1,22 @@
-"""Classify each anchor of a page: affiliate or not, which network, why, and which merchant it leads to."""
+"""Classify each anchor of a page: affiliate or not, which network, why, and which merchant it leads to.
+
+In order: the network catalogue (tracking hosts, merchant id parameters, path shapes), known publisher
+redirectors, then links the page itself marks: same-site cloaks and redirect endpoints, merchant links with an id
+parameter, co-branded partner storefronts. The last three need evidence on the page (rel, data attributes,
+classes, a buy button, a product box), so an ordinary internal link or a plain shop link is never claimed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from auditor.layout import Anchor
 from auditor.networks import Catalogue, candidates, conditions_hold, merchant_name, query_params, site_of
 
 _SCHEMES = ("http", "https")
+_FALSE_VALUES = frozenset(("", "0", "false", "no", "none", "null", "undefined"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +36,38 @@ def absolute(raw_href: str, base: str) -> str | None:
     try:
         href = urljoin(base, raw_href) if base else raw_href
         parts = urlsplit(href)
+        host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+    if parts.scheme.lower() not in _SCHEMES or not host:
         return None
     return href
 
 
-def page_evidence(anchor: Anchor, catalogue: Catalogue) -> str | None:
-    """What the page says about a link (rel, data attributes, plugin classes, call to action, product box)."""
-    sponsored = [r for r in anchor.rel if r in catalogue.sponsored_rel]
-    if sponsored:
+def marking(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | None:
+    """How the publisher marks the link itself as paid: rel, an affiliate data attribute or class, a "*" after it.
+    With `weak`, rel="nofollow" counts too."""
+    rels = catalogue.sponsored_rel | (catalogue.weak_rel if weak else frozenset())
+    if any(r in rels for r in anchor.rel):
         return f'rel="{" ".join(anchor.rel)}"'
     for name, value in anchor.data.items():
-        if name in catalogue.data_attributes or "affiliate" in name or "affiliate" in value.lower()[:200]:
+        lowered = value.lower()
+        named = name in catalogue.data_attributes and lowered not in _FALSE_VALUES
+        if named or "affiliate" in name or "affiliate" in lowered[:400]:
             return f"{name} attribute"
     for cls in anchor.classes:
-        if any(cls.startswith(p) for p in catalogue.plugin_classes):
+        if cls in catalogue.classes or any(cls.startswith(p) for p in catalogue.plugin_classes):
             return f'class "{cls}"'
+    if anchor.marked:
+        return 'marked "*"'
+    return None
+
+
+def page_evidence(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | None:
+    """Marking, or context: a buy/price call to action, or a place inside a product box."""
+    marked = marking(anchor, catalogue, weak)
+    if marked is not None:
+        return marked
     if anchor.text and len(anchor.text) <= 80 and catalogue.cta.search(anchor.text):
         return f'call to action "{anchor.text[:40]}"'
     if anchor.in_box:
@@ -53,14 +75,7 @@ def page_evidence(anchor: Anchor, catalogue: Catalogue) -> str | None:
     return None
 
 
-def _plugin_class(anchor: Anchor, catalogue: Catalogue) -> str | None:
-    for cls in anchor.classes:
-        if any(cls.startswith(p) for p in catalogue.plugin_classes):
-            return cls
-    return None
-
-
-def _target_host(params: dict[str, str], keys: tuple[str, ...]) -> str | None:
+def _target_site(params: dict[str, str], keys: Sequence[str]) -> str | None:
     for key in keys:
         value = params.get(key)
         if value:
@@ -70,14 +85,13 @@ def _target_host(params: dict[str, str], keys: tuple[str, ...]) -> str | None:
             except ValueError:
                 host = None
             if host:
-                return merchant_name(host)
+                return host
     return None
 
 
 def _network_verdict(catalogue: Catalogue, parts: SplitResult, host: str, anchor: Anchor) -> Verdict | None:
-    nets = candidates(catalogue, host)
     params: dict[str, str] | None = None
-    for net in (*nets, *catalogue.generic):
+    for net in (*candidates(catalogue, host), *catalogue.generic):
         if net.params and params is None:
             params = query_params(parts)
         note = conditions_hold(net, parts, params or {})
@@ -90,7 +104,8 @@ def _network_verdict(catalogue: Catalogue, parts: SplitResult, host: str, anchor
             note = f"{note}; {seen}" if note else seen
         if params is None:
             params = query_params(parts)
-        merchant = _target_host(params, net.target)
+        target = _target_site(params, net.target)
+        merchant = merchant_name(target) if target else None
         if merchant is None and net.merchant:
             merchant = merchant_name(host) if net.merchant is True else str(net.merchant)
         where = "custom domain " + host if net.any_host else host
@@ -98,8 +113,51 @@ def _network_verdict(catalogue: Catalogue, parts: SplitResult, host: str, anchor
     return None
 
 
-def classify(anchor: Anchor, href: str, page_site: str | None, catalogue: Catalogue) -> Verdict:
-    """Decide whether one link is an affiliate link, and say why."""
+def _cloak(
+    catalogue: Catalogue, parts: SplitResult, anchor: Anchor, page_site: str, in_content: bool
+) -> Verdict | None:
+    """A link on the publisher's own site that redirects to a shop for money. rel="nofollow" alone is evidence
+    only in the page's content: menus and footers nofollow redirects to the site's own apps and sister sites."""
+    path = parts.path or "/"
+    if catalogue.cloak_ignore.search(path):
+        return None
+    for cls in anchor.classes:
+        if any(cls.startswith(p) for p in catalogue.plugin_classes):
+            return Verdict(True, "cloak", f'same-site cloak {path[:50]} (class "{cls}")')
+    params = query_params(parts)
+    target = _target_site(params, catalogue.target_params)
+    endpoint = path.rstrip("/").rsplit("/", 1)[-1].lower() in catalogue.endpoints
+    redirect = endpoint and target is not None and site_of(target) != page_site
+    tagged = next((n for n in catalogue.tag_params if catalogue.tag_value.match(params.get(n, ""))), None)
+    if not (redirect or catalogue.cloak_paths.search(path) or (endpoint and tagged)):
+        return None
+    merchant = merchant_name(target) if target else None
+    if tagged is not None:
+        return Verdict(True, "cloak", f"same-site redirect {path[:50]} ({tagged}={params[tagged]})", merchant)
+    seen = page_evidence(anchor, catalogue, weak=in_content)
+    if seen is None:
+        return None
+    return Verdict(True, "cloak", f"same-site redirect {path[:50]} ({seen})", merchant)
+
+
+def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, host: str) -> Verdict | None:
+    """A shop link the publisher marks as paid and that carries an id parameter of the shop's own programme."""
+    seen = marking(anchor, catalogue, weak=True)
+    if seen is None:
+        return None
+    params = query_params(parts)
+    for name in sorted(catalogue.id_params & params.keys()):
+        value = params[name]
+        if "://" not in value and "%3a" not in value.lower() and len(value) <= 64:
+            return Verdict(True, "merchant-id", f"{host}: {name}={value[:30]} ({seen})", merchant_name(host))
+    return None
+
+
+def classify(
+    anchor: Anchor, href: str, page_site: str | None, catalogue: Catalogue, in_content: bool = True
+) -> Verdict:
+    """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
+    not in its header, navigation or footer."""
     parts = urlsplit(href)
     host = (parts.hostname or "").lower().rstrip(".")
     verdict = _network_verdict(catalogue, parts, host, anchor)
@@ -112,16 +170,42 @@ def classify(anchor: Anchor, href: str, page_site: str | None, catalogue: Catalo
             if redirector.unresolved:
                 return Verdict(False, None, f"{redirector.name}: {host}", unresolved=True)
             return Verdict(True, "redirector", f"{redirector.name}: {host}")
-    site = site_of(host)
-    if page_site is not None and site == page_site:
-        path = parts.path or "/"
-        if catalogue.cloak_ignore.search(path):
-            return NOT_AFFILIATE
-        plugin = _plugin_class(anchor, catalogue)
-        if plugin is not None:
-            return Verdict(True, "cloak", f'same-site cloak {path[:50]} (class "{plugin}")')
-        if catalogue.cloak_paths.search(path):
-            seen = page_evidence(anchor, catalogue)
-            if seen is not None:
-                return Verdict(True, "cloak", f"same-site redirect {path[:50]} ({seen})")
-    return NOT_AFFILIATE
+    if page_site is not None and site_of(host) == page_site:
+        return _cloak(catalogue, parts, anchor, page_site, in_content) or NOT_AFFILIATE
+    return _marked_merchant(catalogue, parts, anchor, host) or NOT_AFFILIATE
+
+
+def cobranded(
+    hrefs: Sequence[str],
+    anchors: Sequence[Anchor],
+    verdicts: list[Verdict],
+    page_site: str | None,
+    catalogue: Catalogue,
+) -> list[Verdict]:
+    """Links to a partner's storefront branded with the publisher's name (<publisher>.<shop>.com): once the page
+    marks one of them as affiliate, every link to that storefront is one."""
+    if page_site is None:
+        return verdicts
+    name = page_site.split(".")[0]
+    hosts: dict[str, str] = {}
+    for href, anchor, verdict in zip(hrefs, anchors, verdicts, strict=True):
+        host = (urlsplit(href).hostname or "").lower()
+        if verdict.affiliate or host.split(".")[0] != name or site_of(host) == page_site:
+            continue
+        seen = marking(anchor, catalogue)
+        if seen is not None:
+            hosts.setdefault(host, seen)
+    if not hosts:
+        return verdicts
+    out = list(verdicts)
+    for i, href in enumerate(hrefs):
+        host = (urlsplit(href).hostname or "").lower()
+        if host in hosts and not out[i].affiliate:
+            out[i] = replace(
+                out[i],
+                affiliate=True,
+                network="cobranded",
+                merchant=merchant_name(host),
+                evidence=f"partner storefront {host} branded with the publisher's name ({hosts[host]})",
+            )
+    return out

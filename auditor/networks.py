@@ -56,9 +56,16 @@ class Catalogue:
     redirectors: dict[str, Redirector]
     cloak_paths: re.Pattern[str]
     cloak_ignore: re.Pattern[str]
+    endpoints: frozenset[str]
+    target_params: tuple[str, ...]
     plugin_classes: tuple[str, ...]
+    tag_params: tuple[str, ...]
+    tag_value: re.Pattern[str]
     sponsored_rel: frozenset[str]
+    weak_rel: frozenset[str]
     data_attributes: frozenset[str]
+    classes: frozenset[str]
+    id_params: frozenset[str]
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
@@ -138,9 +145,16 @@ def load(path: Path | None = None) -> Catalogue:
         },
         cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloaks.get("paths", ["$^"])), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
+        endpoints=frozenset(cloaks.get("endpoints", ())),
+        target_params=tuple(cloaks.get("target_params", ())),
         plugin_classes=tuple(cloaks.get("plugin_classes", ())),
+        tag_params=tuple(cloaks.get("tag_params", ())),
+        tag_value=re.compile(cloaks.get("tag_value", "$^")),
         sponsored_rel=frozenset(evidence.get("rel", ("sponsored",))),
+        weak_rel=frozenset(evidence.get("weak_rel", ())),
         data_attributes=frozenset(evidence.get("data_attributes", ())),
+        classes=frozenset(evidence.get("classes", ())),
+        id_params=frozenset(evidence.get("id_params", ())),
         cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
         box_words=frozenset(evidence.get("box_words", ())),
         scripts=tuple(Script(s["id"], re.compile("|".join(s["patterns"]), re.I)) for s in data.get("script", ())),

@@ -77,29 +77,28 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
 
     groups = segment.group(read)
     block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
-    found_links: list[Link] = []
-    unresolved: list[str] = []
-    for anchor in read.anchors:
-        href = links.absolute(anchor.raw_href, base)
-        if href is None or anchor.piece < 0:
-            continue
-        verdict = links.classify(anchor, href, page_site, catalogue)
-        if verdict.unresolved:
-            unresolved.append(href)
-        block = block_of_piece[anchor.piece]
-        found_links.append(
-            Link(
-                href=href,
-                raw_href=anchor.raw_href,
-                text=anchor.text[:300],
-                block=block,
-                affiliate=verdict.affiliate,
-                network=verdict.network,
-                evidence=verdict.evidence,
-                rel=anchor.rel,
-                merchant=verdict.merchant,
-            )
+    kept = [(a, href) for a in read.anchors if a.piece >= 0 and (href := links.absolute(a.raw_href, base))]
+    regions = [groups[block_of_piece[a.piece]].region for a, _ in kept]
+    verdicts = [
+        links.classify(a, href, page_site, catalogue, region in ("main", "aside"))
+        for (a, href), region in zip(kept, regions, strict=True)
+    ]
+    verdicts = links.cobranded([h for _, h in kept], [a for a, _ in kept], verdicts, page_site, catalogue)
+    unresolved = [href for (_, href), v in zip(kept, verdicts, strict=True) if v.unresolved]
+    found_links = [
+        Link(
+            href=href,
+            raw_href=a.raw_href,
+            text=a.text[:300],
+            block=block_of_piece[a.piece],
+            affiliate=v.affiliate,
+            network=v.network,
+            evidence=v.evidence,
+            rel=a.rel,
+            merchant=v.merchant,
         )
+        for (a, href), v in zip(kept, verdicts, strict=True)
+    ]
 
     affiliate_blocks = {link.block for link in found_links if link.affiliate}
     texts = [

@@ -1,0 +1,257 @@
+"""Measure the auditor against a labelled corpus: affiliate-link precision and recall, disclosure presence,
+kind and placement, auto-affiliate scripts; overall and per source, with every error listed and explained.
+
+The corpus layout: `MANIFEST.tsv` (local_file, category, page_url, ...), `pages/<source>/<name>.html`, and
+`labels/<name>.json` (affiliate_links[].href and count, unresolved[], auto_affiliate_scripts[], disclosure{}).
+Labels are read only here, after the audit; the pipeline never sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.config import Config
+from auditor.errors import InputError
+from auditor.fetch import audit_file
+from auditor.models import PageResult
+
+NEGATIVE_CATEGORIES = ("tricky_lookalike", "editorial_negative")
+
+
+@dataclass
+class Tally:
+    """True and false positives and negatives, for one measure."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+        }
+
+
+@dataclass
+class PageScore:
+    name: str
+    source: str
+    category: str
+    distinct: Tally
+    occurrences: Tally
+    false_positives: list[dict[str, str]]
+    misses: list[dict[str, str]]
+    disclosure_expected: dict[str, Any]
+    disclosure_found: dict[str, Any]
+    scripts_expected: list[str]
+    scripts_found: list[str]
+    claimed: int
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    pages: list[PageScore] = field(default_factory=list)
+
+    def tallies(self, pages: Iterable[PageScore]) -> dict[str, Any]:
+        distinct, occurrences, presence = Tally(), Tally(), Tally()
+        kind_ok = placement_ok = n = 0
+        for page in pages:
+            n += 1
+            distinct.add(page.distinct)
+            occurrences.add(page.occurrences)
+            expected = page.disclosure_expected.get("kind", "none") != "none"
+            found = bool(page.disclosure_found.get("present"))
+            presence.tp += expected and found
+            presence.fp += found and not expected
+            presence.fn += expected and not found
+            kind_ok += page.disclosure_expected.get("kind") == page.disclosure_found.get("kind")
+            placement_ok += page.disclosure_expected.get("placement") == page.disclosure_found.get("placement")
+        return {
+            "pages": n,
+            "links_distinct": distinct.as_dict(),
+            "links_occurrences": occurrences.as_dict(),
+            "disclosure_presence": presence.as_dict(),
+            "disclosure_kind_accuracy": round(kind_ok / n, 4) if n else 1.0,
+            "placement_accuracy": round(placement_ok / n, 4) if n else 1.0,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        by_source: dict[str, list[PageScore]] = defaultdict(list)
+        for page in self.pages:
+            by_source[page.source].append(page)
+        confusion: Counter[tuple[str, str]] = Counter(
+            (p.disclosure_expected.get("placement", "none"), p.disclosure_found.get("placement", "none"))
+            for p in self.pages
+        )
+        scripts_needed = [p for p in self.pages if p.scripts_expected]
+        scripts_missed = [
+            {"page": p.name, "expected": p.scripts_expected, "found": p.scripts_found}
+            for p in scripts_needed
+            if not set(p.scripts_expected) <= set(p.scripts_found)
+        ]
+        negatives = [p for p in self.pages if p.category in NEGATIVE_CATEGORIES]
+        return {
+            "overall": self.tallies(self.pages),
+            "by_source": {source: self.tallies(pages) for source, pages in sorted(by_source.items())},
+            "placement_confusion": [{"expected": e, "found": f, "pages": n} for (e, f), n in sorted(confusion.items())],
+            "auto_affiliate_scripts": {"pages": len(scripts_needed), "missed": scripts_missed},
+            "negative_pages": {
+                "pages": len(negatives),
+                "claimed": [{"page": p.name, "links": p.claimed} for p in negatives if p.claimed],
+            },
+            "false_positives": [fp | {"page": p.name} for p in self.pages for fp in p.false_positives],
+            "misses": [m | {"page": p.name} for p in self.pages for m in p.misses],
+            "disclosure_errors": [
+                {"page": p.name, "expected": p.disclosure_expected, "found": p.disclosure_found}
+                for p in self.pages
+                if (p.disclosure_expected.get("kind"), p.disclosure_expected.get("placement"))
+                != (p.disclosure_found.get("kind"), p.disclosure_found.get("placement"))
+            ],
+            "errors": [{"page": p.name, "error": p.error} for p in self.pages if p.error],
+        }
+
+
+def _service(label: str) -> str:
+    """'skimlinks (site id pushed to dataLayer)' -> 'skimlinks'."""
+    return label.split()[0].split("(")[0].strip().lower()
+
+
+def score_page(result: PageResult, label: dict[str, Any], name: str, source: str, category: str) -> PageScore:
+    """Compare one audited page with its label."""
+    unresolved = {u["href"] if isinstance(u, dict) else u for u in label.get("unresolved", [])}
+    expected = {a["href"]: a for a in label.get("affiliate_links", [])}
+    claimed: dict[str, list[str]] = defaultdict(list)
+    for link in result.links:
+        if link.affiliate and link.raw_href not in unresolved:
+            claimed[link.raw_href].append(link.evidence)
+    distinct = Tally(
+        tp=len(expected.keys() & claimed.keys()),
+        fp=len(claimed.keys() - expected.keys()),
+        fn=len(expected.keys() - claimed.keys()),
+    )
+    occurrences = Tally()
+    for href, entry in expected.items():
+        found = len(claimed.get(href, ()))
+        count = int(entry.get("count", 1))
+        occurrences.tp += min(found, count)
+        occurrences.fn += max(0, count - found)
+        occurrences.fp += max(0, found - count)
+    for href in claimed.keys() - expected.keys():
+        occurrences.fp += len(claimed[href])
+    disclosure = label.get("disclosure", {})
+    return PageScore(
+        name=name,
+        source=source,
+        category=category,
+        distinct=distinct,
+        occurrences=occurrences,
+        false_positives=[{"href": h, "why": claimed[h][0]} for h in sorted(claimed.keys() - expected.keys())],
+        misses=[{"href": h, "why": expected[h].get("why", "")} for h in sorted(expected.keys() - claimed.keys())],
+        disclosure_expected={"kind": disclosure.get("kind", "none"), "placement": disclosure.get("placement", "none")},
+        disclosure_found={
+            "present": result.disclosure.present,
+            "kind": result.disclosure.kind,
+            "placement": result.disclosure.placement,
+        },
+        scripts_expected=sorted({_service(s) for s in label.get("auto_affiliate_scripts", [])}),
+        scripts_found=sorted({s.service for s in result.scripts}),
+        claimed=sum(len(v) for v in claimed.values()),
+    )
+
+
+def evaluate(corpus: Path, config: Config | None = None) -> Report:
+    """Audit every labelled page of the corpus and score it."""
+    manifest = corpus / "MANIFEST.tsv"
+    if not manifest.is_file():
+        raise InputError(f"{corpus}: no MANIFEST.tsv here; is this a corpus folder?")
+    with manifest.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    report = Report()
+    for row in rows:
+        path = corpus / row["local_file"]
+        name = path.stem
+        label_path = corpus / "labels" / f"{name}.json"
+        if not label_path.is_file():
+            continue
+        label = json.loads(label_path.read_text(encoding="utf-8"))
+        source = Path(row["local_file"]).parent.name
+        try:
+            result = audit_file(path, url=row.get("page_url", ""), config=config)
+        except InputError as exc:
+            empty = PageScore(
+                name, source, row.get("category", ""), Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc)
+            )
+            report.pages.append(empty)
+            continue
+        report.pages.append(score_page(result, label, name, source, row.get("category", "")))
+    return report
+
+
+def render_text(summary: dict[str, Any], details: bool = True) -> str:
+    lines: list[str] = []
+
+    def tallies(title: str, t: dict[str, Any]) -> None:
+        d, o, p = t["links_distinct"], t["links_occurrences"], t["disclosure_presence"]
+        lines.append(
+            f"{title:<22} pages {t['pages']:>3}  links P {d['precision']:.3f} R {d['recall']:.3f} "
+            f"(tp {d['tp']} fp {d['fp']} fn {d['fn']})  occurrences P {o['precision']:.3f} R {o['recall']:.3f}  "
+            f"disclosure P {p['precision']:.3f} R {p['recall']:.3f}  kind {t['disclosure_kind_accuracy']:.3f}  "
+            f"placement {t['placement_accuracy']:.3f}"
+        )
+
+    tallies("overall", summary["overall"])
+    for source, t in summary["by_source"].items():
+        tallies(source, t)
+    lines.append("")
+    lines.append("placement confusion (expected -> found: pages)")
+    for row in summary["placement_confusion"]:
+        mark = "" if row["expected"] == row["found"] else "   <-"
+        lines.append(f"  {row['expected']:<28} -> {row['found']:<28} {row['pages']:>3}{mark}")
+    scripts = summary["auto_affiliate_scripts"]
+    lines.append(f"\nauto-affiliate scripts: {scripts['pages']} labelled pages, {len(scripts['missed'])} missed")
+    for miss in scripts["missed"]:
+        lines.append(f"  missed {miss['page']}: expected {miss['expected']}, found {miss['found']}")
+    negatives = summary["negative_pages"]
+    lines.append(
+        f"negative pages (lookalike, editorial): {negatives['pages']}, "
+        f"with affiliate links claimed: {len(negatives['claimed'])}"
+    )
+    for claim in negatives["claimed"]:
+        lines.append(f"  {claim['page']}: {claim['links']} link(s)")
+    if details:
+        lines.append(f"\nfalse positives ({len(summary['false_positives'])})")
+        for fp in summary["false_positives"]:
+            lines.append(f"  {fp['page']}: {fp['href'][:110]}\n      because {fp['why']}")
+        lines.append(f"\nmisses ({len(summary['misses'])})")
+        for miss in summary["misses"]:
+            lines.append(f"  {miss['page']}: {miss['href'][:110]}\n      label: {miss['why'][:140]}")
+        lines.append(f"\ndisclosure errors ({len(summary['disclosure_errors'])})")
+        for err in summary["disclosure_errors"]:
+            lines.append(f"  {err['page']}: expected {err['expected']}, found {err['found']}")
+    for err in summary["errors"]:
+        lines.append(f"error {err['page']}: {err['error']}")
+    return "\n".join(lines) + "\n"
