@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,8 +29,10 @@ class Wording:
     explanatory: re.Pattern[str]
     label: re.Pattern[str]
     ad_label: re.Pattern[str]
+    ad_title: re.Pattern[str]
     link_only: re.Pattern[str]
     vague: re.Pattern[str]
+    star_legend: re.Pattern[str]
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
@@ -43,8 +45,12 @@ class BlockText:
     region: Region
     words: int
     affiliate_near: bool
-    """An affiliate link is in this block or the one right before or after it."""
+    """An affiliate link is in this block, or in the block right before or after it with no ad frame between."""
+    text_link_near: bool
+    """The same, counting only links with text of their own (not image banners)."""
     link_texts: tuple[str, ...]
+    hidden: bool = False
+    ad_slot: bool = False
 
 
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -66,7 +72,14 @@ def wording(path: Path | None = None) -> Wording:
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
     return Wording(
-        merged("explanatory"), merged("label"), merged("ad_label"), merged("link_only"), merged("vague"), examples
+        explanatory=merged("explanatory"),
+        label=merged("label"),
+        ad_label=merged("ad_label"),
+        ad_title=merged("ad_title"),
+        link_only=merged("link_only"),
+        vague=merged("vague"),
+        star_legend=merged("star_legend"),
+        examples=examples,
     )
 
 
@@ -80,43 +93,75 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return text[first:last].strip()
 
 
-def classify_text(text: str, words: Wording, affiliate_near: bool = True) -> tuple[DisclosureKind, str]:
-    """The disclosure kind of one text and the excerpt that carries it ("none", "" when it is no disclosure)."""
+def classify_text(
+    text: str, words: Wording, affiliate_near: bool = True, text_link_near: bool = True
+) -> tuple[DisclosureKind, str]:
+    """The disclosure kind of one text and the excerpt that carries it ("none", "" when it is no disclosure).
+    Advertising labels count only beside affiliate links (`affiliate_near`); a bare label only beside text links."""
     match = words.explanatory.search(text)
     if match:
         return "explanatory", _excerpt(text, match.start(), match.end())
     match = words.label.search(text)
     if match:
         return "label_only", _excerpt(text, match.start(), match.end())
-    if affiliate_near and len(text) <= 60:
-        match = words.ad_label.search(text)
-        if match:
+    if len(text) <= 60:
+        if text_link_near and words.ad_label.search(text):
+            return "label_only", text
+        if affiliate_near and words.ad_title.search(text):
             return "label_only", text
     return "none", ""
 
 
-def find(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
-    """Every disclosure statement of the page, in document order."""
+def find(blocks: Sequence[BlockText], words: Wording, starred: Collection[int] = ()) -> list[Statement]:
+    """Every disclosure statement of the page, in document order. `starred`: blocks holding an affiliate link
+    followed by "*"; when the page explains that marker, each of them carries a label-only statement."""
+    statements = _statements(blocks, words)
+    if starred and any(words.star_legend.search(s.text) for s in statements):
+        marked = [
+            Statement("*", "label_only", b.id, b.region, order=b.id, hidden=b.hidden, trails_link=True)
+            for b in blocks
+            if b.id in starred and b.id not in {s.block for s in statements}
+        ]
+        statements = sorted([*statements, *marked], key=lambda s: s.order)
+    return statements
+
+
+def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
     statements: list[Statement] = []
     for block in blocks:
-        kind, excerpt = classify_text(block.text, words, block.affiliate_near)
-        if kind == "none":
-            for link_text in block.link_texts:
-                if words.link_only.search(link_text.strip(" .:»›>")):
-                    kind, excerpt = "link_only", link_text
-                    break
+        labels_links = not block.ad_slot and block.text not in block.link_texts  # a link named "Ad" is no label
+        kind, excerpt = classify_text(
+            block.text, words, labels_links and block.affiliate_near, labels_links and block.text_link_near
+        )
+        for link_text in block.link_texts if kind == "none" else ():
+            text = link_text.strip(" .:»›>")
+            if words.link_only.search(text):
+                kind, excerpt = "link_only", link_text
+                break
+
         if kind == "none":
             continue
         vague = tuple(sorted({m.group(0).strip().lower() for m in words.vague.finditer(excerpt)}))
         statements.append(
-            Statement(text=excerpt, kind=kind, block=block.id, region=block.region, order=block.id, vague_terms=vague)
+            Statement(
+                text=excerpt,
+                kind=kind,
+                block=block.id,
+                region=block.region,
+                order=block.id,
+                vague_terms=vague,
+                hidden=block.hidden,
+            )
         )
     return statements
 
 
-def judge(statements: Sequence[Statement], first_affiliate_block: int | None) -> Disclosure:
+def judge(
+    statements: Sequence[Statement], first_affiliate_block: int | None, after_content: Collection[int] = ()
+) -> Disclosure:
     """The page's disclosure: its strongest kind, and where its first statement sits. A statement in the same
-    block as the first affiliate link sits beside it ("paid link" next to the link), which counts as before."""
+    block as the first affiliate link sits beside it ("paid link" next to the link), which counts as before.
+    `after_content`: blocks in the footer area (footer_only when every statement is there)."""
     if not statements:
         return Disclosure(False, "none", "none", ())
     kind = max((s.kind for s in statements), key=_KIND_RANK.__getitem__)
@@ -126,10 +171,12 @@ def judge(statements: Sequence[Statement], first_affiliate_block: int | None) ->
     placement: Placement
     if first_affiliate_block is None:
         placement = "no_affiliate_links"
-    elif all(s.region == "footer" for s in counted):
-        placement = "footer_only"
-    elif counted[0].order <= first_affiliate_block:
+    elif counted[0].order < first_affiliate_block or (
+        counted[0].order == first_affiliate_block and not counted[0].trails_link
+    ):
         placement = "before_first_affiliate_link"
+    elif all(s.block in after_content for s in counted):
+        placement = "footer_only"
     else:
         placement = "after_first_affiliate_link"
     return Disclosure(True, kind, placement, texts, tuple(statements))

@@ -26,7 +26,7 @@ SKIP_TAGS = frozenset(
 )
 SPACED_TAGS = frozenset(("td", "th", "br", "img", "input", "label", "option"))
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main", "article": "main"}
+_LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main"}
 _ROLES: dict[str, Region] = {
     "navigation": "nav",
     "complementary": "aside",
@@ -62,6 +62,13 @@ _HINT_WORDS: dict[str, Region] = {
 _LOCAL_WORDS = frozenset("entry post article content card item product comment teaser story".split())
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# class/id words of display-ad slots; a label such as "Anzeige" inside one labels the ad, not affiliate links
+_AD_SLOT = re.compile(
+    r"(?<![a-z0-9])(ad|ads|adslot|ad-slot|adrotate|adsense|advert|advertisement|banner|dfp|gpt)"
+    r"(?![a-z0-9])",
+    re.I,
+)
+EMBED_TAGS = frozenset(("iframe", "ins", "embed", "object"))
 _CSS_IDENT = re.compile(r"^[A-Za-z][\w-]*$")
 BOX_MAX_CHARS = 1500
 
@@ -81,6 +88,8 @@ class Anchor:
     hidden: bool
     marked: bool = False
     """Followed directly by a `*` or `(*)` marker, the German convention for 'affiliate link'."""
+    has_text: bool = True
+    """The link has text of its own (False: an image or icon link, named by its alt text or title)."""
 
 
 @dataclass(slots=True)
@@ -99,6 +108,11 @@ class Piece:
     order: int
     anchors: list[int] = field(default_factory=list)
     hidden: bool = False
+    """Hidden by the page (the `hidden` attribute or an inline display:none): kept, but not seen by readers."""
+    ad_slot: bool = False
+    """Inside a display-ad slot (a container whose class or id names an ad, a banner or an ad plugin)."""
+    embeds: int = 0
+    """How many embedded frames and scripts (ad slots, widgets) came before this piece in the page."""
     landmark: bool = False
     """Inside an explicit landmark (header/nav/main/aside/footer element, role, or class)."""
 
@@ -125,6 +139,7 @@ class _Frame:
     box: int | None
     hidden: bool
     block: bool
+    ad_slot: bool = False
     anchor: int = -1
     """Index of the anchor this element opens, or -1."""
     text_start: int = 0
@@ -172,7 +187,7 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
     lang = root.get("lang") or root.get("xml:lang")
     base_el = root.find(".//base[@href]")
     base = base_el.get("href") if base_el is not None else None
-    has_main = bool(root.xpath("//main|//*[@role='main']|//article"))
+    main = _main_element(root)
 
     body = root.find("body")
     start = body if body is not None else root
@@ -182,6 +197,7 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
     buf: list[str] = []
     pending: list[int] = []  # anchors waiting for the piece that holds their text
     open_anchors = 0
+    embeds = 0
     flushes = 0
     order = 0
     box_selectors: dict[int, str] = {}
@@ -220,6 +236,8 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
             order=order,
             anchors=pending,
             hidden=frame.hidden,
+            ad_slot=frame.ad_slot,
+            embeds=embeds,
             landmark=frame.region is not None,
         )
         for a in pending:
@@ -245,10 +263,11 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 else:
                     anchor.text = " ".join(_text(el).split())
                 if not anchor.text:
+                    anchor.has_text = False
                     anchor.text = _fallback_text(el)
             elif tag in SPACED_TAGS:
                 buf.append(" ")
-            if el.tail and not stack[-1].hidden:
+            if el.tail:
                 buf.append(el.tail)
             continue
         order += 1
@@ -271,15 +290,22 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 hidden = True
         if tag in SKIP_TAGS:
             walker.skip_subtree()
+            if tag in EMBED_TAGS or (tag == "script" and el.get("src")):
+                embeds += 1
             stack.append(_Frame(tag, nth, ident, parent.region, parent.box, True, False))
             continue
+        if tag in EMBED_TAGS:
+            embeds += 1
         region = parent.region
         box = parent.box
-        if keys:
+        if el is main:
+            region = "main"
+        elif keys:
             hint = _region_hint(
                 tag, role, (ident + " " + names) if ident and names else ident or names, region == "main"
             )
             region = hint or region
+        if keys:
             if (
                 box is None
                 and names
@@ -290,10 +316,12 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 box = len(box_selectors) + 1
         elif tag in _LANDMARK_TAGS or tag in ("header", "footer"):
             region = _region_hint(tag, None, None, region == "main") or region
-        block = tag in BLOCK_TAGS
+        ad_slot = parent.ad_slot or bool(keys and _AD_SLOT.search(f"{ident or ''} {names or ''}"))
+        # an element the page hides is a block of its own, so that hidden text never mixes with visible text
+        block = tag in BLOCK_TAGS or (hidden and not parent.hidden)
         if block:
             flush()
-        frame = _Frame(tag, nth, ident, region, box, hidden, block)
+        frame = _Frame(tag, nth, ident, region, box, hidden, block, ad_slot)
         stack.append(frame)
         if box is not None and box not in box_selectors:
             box_selectors[box] = selector()
@@ -320,10 +348,21 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                 pending.append(frame.anchor)
         elif tag in SPACED_TAGS:
             buf.append(" ")
-        if el.text and not hidden:
+        if el.text:
             buf.append(el.text)
     flush()
-    return Layout(pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base, has_main=has_main)
+    return Layout(
+        pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base, has_main=main is not None
+    )
+
+
+def _main_element(root: etree._Element) -> etree._Element | None:
+    """The page's main content: its <main> (or role=main) element, else its longest <article>; other articles
+    are teasers and cards around it."""
+    found = [el for el in root.iter("main")] or [el for el in root.iter() if el.get("role") == "main"]
+    if found:
+        return found[0]
+    return max(root.iter("article"), key=lambda a: len(_text(a)), default=None)
 
 
 def _text(el: etree._Element) -> str:

@@ -60,6 +60,7 @@ class Block:
     text: str
     tag: str
     heading: bool = False
+    hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,10 @@ class Statement:
     order: int
     """Document order: the index of its block."""
     vague_terms: tuple[str, ...] = ()
+    hidden: bool = False
+    """The page hides it (display:none, the hidden attribute): readers do not see it."""
+    trails_link: bool = False
+    """A marker written after the link it labels (the "*" convention), so it comes after that link."""
 
 
 @dataclass(frozen=True, slots=True)

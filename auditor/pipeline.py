@@ -101,23 +101,32 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
     ]
 
     affiliate_blocks = {link.block for link in found_links if link.affiliate}
+    text_link_blocks = {
+        link.block for link, (anchor, _) in zip(found_links, kept, strict=True) if link.affiliate and anchor.has_text
+    }
     texts = [
         disclosures.BlockText(
             id=i,
             text=g.text,
             region=g.region,
             words=g.words,
-            affiliate_near=bool(affiliate_blocks & {i - 1, i, i + 1}),
+            affiliate_near=_labels_links(groups, i, affiliate_blocks),
+            text_link_near=_labels_links(groups, i, text_link_blocks),
             link_texts=tuple(read.anchors[a].text for a in g.anchors),
+            hidden=g.hidden,
+            ad_slot=g.ad_slot,
         )
         for i, g in enumerate(groups)
     ]
-    statements = disclosures.find(texts, disclosures.wording())
+    starred = {
+        link.block for link, (anchor, _) in zip(found_links, kept, strict=True) if link.affiliate and anchor.marked
+    }
+    statements = disclosures.find(texts, disclosures.wording(), starred)
     statement_of = {s.block: s for s in statements}
     blocks = _blocks(groups, found_links, statement_of)
 
     first_affiliate = next((link.block for link in found_links if link.affiliate), None)
-    disclosure = disclosures.judge(statements, first_affiliate)
+    disclosure = disclosures.judge(statements, first_affiliate, segment.after_content(blocks))
     scripts = _scripts(read.scripts, catalogue)
     text = " ".join(b.text for b in blocks if b.kind == "editorial")
     page = Page(
@@ -132,6 +141,17 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
     )
     page.metrics.update(metrics(page, unresolved))
     return page
+
+
+def _labels_links(groups: Sequence[segment.Group], i: int, affiliate_blocks: set[int]) -> bool:
+    """Whether a label in block i can label affiliate links: one is in the block, or in the next or previous
+    block with no embedded frame or ad script between the two (a label over an ad slot labels the ad)."""
+    if i in affiliate_blocks:
+        return True
+    here = groups[i].pieces
+    if i + 1 in affiliate_blocks and groups[i + 1].pieces[0].embeds == here[-1].embeds:
+        return True
+    return i - 1 in affiliate_blocks and groups[i - 1].pieces[-1].embeds == here[0].embeds
 
 
 def _box_pattern(catalogue: networks.Catalogue) -> re.Pattern[str]:
@@ -159,6 +179,7 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
                 text=g.text,
                 tag=g.tag,
                 heading=g.heading,
+                hidden=g.hidden,
             )
         )
     return blocks

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from auditor.layout import Layout, Piece
-from auditor.models import BlockKind, Region, Statement
+from auditor.models import Block, BlockKind, Region, Statement
 
 # A block whose words are mostly link text, with this few words per link, is a menu or a link list.
 NAV_LINK_SHARE = 0.7
@@ -18,6 +18,8 @@ AFFILIATE_MAX_WORDS = 30
 AFFILIATE_LINK_SHARE = 0.3
 # A disclosure block is one whose main job is disclosing: short, or mostly the disclosure statement.
 DISCLOSURE_MAX_WORDS = 80
+# The article ends at its last paragraph of at least this many words.
+CONTENT_MIN_WORDS = 20
 
 
 @dataclass(slots=True)
@@ -39,6 +41,14 @@ class Group:
     @property
     def box(self) -> bool:
         return self.pieces[0].box is not None
+
+    @property
+    def hidden(self) -> bool:
+        return all(p.hidden for p in self.pieces)
+
+    @property
+    def ad_slot(self) -> bool:
+        return any(p.ad_slot for p in self.pieces)
 
 
 def _regions(layout: Layout) -> list[Region]:
@@ -93,6 +103,8 @@ def kind_of(
         and not (affiliate_links and statement.kind == "label_only" and g.words > len(statement.text.split()) + 3)
     ):
         return "disclosure"
+    if g.hidden:
+        return "boilerplate"
     if affiliate_links and (g.box or g.words <= AFFILIATE_MAX_WORDS or link_words >= AFFILIATE_LINK_SHARE * g.words):
         return "affiliate"
     if g.region == "nav":
@@ -118,3 +130,11 @@ def positions(groups: Sequence[Group]) -> list[float]:
         out.append(round(seen / total, 4))
         seen += len(g.text) + 1
     return out
+
+
+def after_content(blocks: Sequence[Block]) -> set[int]:
+    """Ids of the blocks a reader reaches only after the content: the footer region, and the sidebars and other
+    regions outside the main content that come after the article's last paragraph."""
+    paragraphs = [b.id for b in blocks if b.kind == "editorial" and b.region == "main" and b.words >= CONTENT_MIN_WORDS]
+    end = paragraphs[-1] if paragraphs else len(blocks)
+    return {b.id for b in blocks if b.region == "footer" or (b.region != "main" and b.id > end)}

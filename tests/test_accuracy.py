@@ -1,0 +1,58 @@
+"""Accuracy floors on the real-page corpus (issue: accuracy on real pages). A regression below a floor fails CI.
+
+The floors are the project's promises, not the current figures (which are higher; see `auditor eval`):
+affiliate links precision >= 0.98 and recall >= 0.95 per distinct href, overall and for each source; no
+affiliate link claimed on lookalike or editorial pages; disclosure presence precision and recall >= 0.95;
+placement right on >= 90% of pages; every labelled auto-affiliate script found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.evaluation import evaluate
+
+from .conftest import CORPUS, needs_corpus
+
+
+@pytest.fixture(scope="module")
+def summary() -> dict[str, Any]:
+    return evaluate(CORPUS).summary()
+
+
+@needs_corpus
+def test_affiliate_links_overall_and_per_source(summary: dict[str, Any]) -> None:
+    for name, tallies in [("overall", summary["overall"]), *summary["by_source"].items()]:
+        links = tallies["links_distinct"]
+        assert links["precision"] >= 0.98, (name, links)
+        assert links["recall"] >= 0.95, (name, links)
+    assert len(summary["by_source"]) == 4
+
+
+@needs_corpus
+def test_no_affiliate_links_claimed_on_negative_pages(summary: dict[str, Any]) -> None:
+    assert summary["negative_pages"]["pages"] >= 40
+    assert summary["negative_pages"]["claimed"] == []
+
+
+@needs_corpus
+def test_disclosure_presence_and_placement(summary: dict[str, Any]) -> None:
+    overall = summary["overall"]
+    assert overall["disclosure_presence"]["precision"] >= 0.95, overall["disclosure_presence"]
+    assert overall["disclosure_presence"]["recall"] >= 0.95, overall["disclosure_presence"]
+    assert overall["placement_accuracy"] >= 0.90, overall["placement_accuracy"]
+
+
+@needs_corpus
+def test_auto_affiliate_scripts_found(summary: dict[str, Any]) -> None:
+    scripts = summary["auto_affiliate_scripts"]
+    assert scripts["pages"] >= 15
+    assert scripts["missed"] == []
+
+
+@needs_corpus
+def test_no_page_fails_to_audit(summary: dict[str, Any]) -> None:
+    assert summary["errors"] == []
+    assert summary["overall"]["pages"] >= 100
