@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 
 from auditor.errors import ConfigError
@@ -22,6 +24,8 @@ _KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "lin
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
 # A statement longer than this is cut down to the sentences around the wording that matched.
 STATEMENT_MAX_WORDS = 70
+# In a long block, patterns run only within this many characters of a keyword (they span at most ~250).
+WINDOW = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,9 @@ class Wording:
     link_only: re.Pattern[str]
     vague: re.Pattern[str]
     star_legend: re.Pattern[str]
+    keywords: re.Pattern[str]
+    """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
+    link_keywords: tuple[str, ...]
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
@@ -49,8 +56,15 @@ class BlockText:
     text_link_near: bool
     """The same, counting only links with text of their own (not image banners)."""
     link_texts: tuple[str, ...]
+    """Texts of its links that may name a disclosure page (short, with one of the `link_keywords`)."""
     hidden: bool = False
     ad_slot: bool = False
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:
+    words = [re.escape(k) for k in keywords if k[:1].isalnum()]
+    symbols = [re.escape(k) for k in keywords if not k[:1].isalnum()]
+    return re.compile("|".join([rf"(?<![^\W\d_])(?:{'|'.join(words)})", *symbols]) if keywords else "$^")
 
 
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -79,6 +93,8 @@ def wording(path: Path | None = None) -> Wording:
         link_only=merged("link_only"),
         vague=merged("vague"),
         star_legend=merged("star_legend"),
+        keywords=_keyword_pattern(data.get("keywords", ())),
+        link_keywords=tuple(data.get("link_keywords", ())),
         examples=examples,
     )
 
@@ -126,16 +142,51 @@ def find(blocks: Sequence[BlockText], words: Wording, starred: Collection[int] =
     return statements
 
 
+def _candidates(blocks: Sequence[BlockText], words: Wording) -> dict[int, list[int]]:
+    """The blocks worth searching, each with where its disclosure keywords sit: blocks with a keyword, and
+    short ones beside affiliate links (advertising labels). One keyword scan of the whole page text replaces
+    running every pattern on every block."""
+    joined = "\n".join(block.text for block in blocks).lower()
+    starts = [0, *accumulate(len(block.text) + 1 for block in blocks)]
+    found: dict[int, list[int]] = {
+        i: [] for i, block in enumerate(blocks) if block.affiliate_near and len(block.text) <= 60
+    }
+    for match in words.keywords.finditer(joined):
+        index = bisect_right(starts, match.start()) - 1
+        found.setdefault(index, []).append(match.start() - starts[index])
+    return found
+
+
+def _around(text: str, hits: Sequence[int]) -> str:
+    """The parts of a long text near its keywords, where a disclosure could be (a window of WINDOW chars)."""
+    if len(text) <= 4 * WINDOW or not hits:
+        return text
+    spans: list[list[int]] = []
+    for hit in hits:
+        start, end = max(0, hit - WINDOW), hit + WINDOW
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return " … ".join(text[a:b] for a, b in spans)
+
+
 def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
     statements: list[Statement] = []
-    for block in blocks:
-        labels_links = not block.ad_slot and block.text not in block.link_texts  # a link named "Ad" is no label
-        kind, excerpt = classify_text(
-            block.text, words, labels_links and block.affiliate_near, labels_links and block.text_link_near
-        )
+    candidates = _candidates(blocks, words)
+    for index, block in enumerate(blocks):
+        kind: DisclosureKind = "none"
+        excerpt = ""
+        if index in candidates:
+            labels_links = not block.ad_slot and block.text not in block.link_texts  # a link named "Ad" is no label
+            kind, excerpt = classify_text(
+                _around(block.text, candidates[index]),
+                words,
+                labels_links and block.affiliate_near,
+                labels_links and block.text_link_near,
+            )
         for link_text in block.link_texts if kind == "none" else ():
-            text = link_text.strip(" .:»›>")
-            if words.link_only.search(text):
+            if words.link_only.search(link_text.strip(" .:»›>")):
                 kind, excerpt = "link_only", link_text
                 break
 

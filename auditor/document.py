@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from itertools import chain
 
 from bs4.dammit import EncodingDetector
 from lxml import etree
@@ -43,11 +44,15 @@ def _codec(label: str | None) -> str | None:
         return None
 
 
+# the bytes that are not control characters (tab, newlines, form feed and carriage return are text)
+_TEXT_BYTES = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:_SNIFF]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head.translate(None, _TEXT_BYTES))
     return b"\x00" in head or controls > len(head) // 20
 
 
@@ -62,7 +67,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     if _looks_binary(data):
         raise InputError("the input is binary data, not an HTML page")
     candidates: list[str] = []
-    for label in (declared, *EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
+    for label in chain((declared,), EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
         codec = _codec(label)
         if codec and codec not in candidates:
             candidates.append(codec)
@@ -79,7 +84,7 @@ def parse(data: bytes, declared_encoding: str | None = None) -> Document:
     """Parse page bytes into an lxml tree; raise InputError for input that is not an HTML page."""
     text, codec, guessed = decode(data, declared_encoding)
     # lxml refuses a str that carries an XML encoding declaration, so hand it UTF-8 bytes instead.
-    utf8 = text.encode("utf-8", errors="replace")
+    utf8 = data if codec == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8", "replace")
     try:
         root = etree.fromstring(utf8, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from lxml import etree
 
@@ -27,6 +28,9 @@ SKIP_TAGS = frozenset(
 SPACED_TAGS = frozenset(("td", "th", "br", "img", "input", "label", "option"))
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main"}
+_LANDMARKS = frozenset((*_LANDMARK_TAGS, "header", "footer"))
+# region hints from class words that a main-content ancestor (or an article word) cancels
+_PAGE_PARTS = frozenset(("header", "footer", "nav"))
 _ROLES: dict[str, Region] = {
     "navigation": "nav",
     "complementary": "aside",
@@ -83,7 +87,6 @@ class Anchor:
     classes: tuple[str, ...]
     data: dict[str, str]
     piece: int
-    order: int
     in_box: bool
     hidden: bool
     marked: bool = False
@@ -105,7 +108,6 @@ class Piece:
     heading: int
     text: str
     words: int
-    order: int
     anchors: list[int] = field(default_factory=list)
     hidden: bool = False
     """Hidden by the page (the `hidden` attribute or an inline display:none): kept, but not seen by readers."""
@@ -128,24 +130,11 @@ class Layout:
     has_main: bool
 
 
-@dataclass(slots=True)
-class _Frame:
-    """An open element; region, box and hidden are effective values, inherited from the ancestors."""
-
-    tag: str
-    nth: int
-    ident: str | None
-    region: Region | None
-    box: int | None
-    hidden: bool
-    block: bool
-    ad_slot: bool = False
-    anchor: int = -1
-    """Index of the anchor this element opens, or -1."""
-    text_start: int = 0
-    """Where this anchor's text starts: (flush count, buffer length) when it opened, packed in one int."""
-    counts: dict[str, int] | None = None
-    selector: str | None = None
+# An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
+# Region, box, hidden and ad slot are effective values, inherited from the ancestors.
+_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR = range(12)
+# [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector]
+_Frame: TypeAlias = list[Any]
 
 
 _HINT_PATTERN = re.compile(
@@ -153,7 +142,9 @@ _HINT_PATTERN = re.compile(
 )
 
 
-def _region_hint(tag: str, role: str | None, names: str | None, inside_main: bool) -> Region | None:
+def _landmark(tag: str, role: str | None, inside_main: bool) -> Region | None:
+    """The region an element's tag or ARIA role names. Inside the main content, <header> and <footer> belong to
+    an article or a card, not to the page."""
     if tag in _LANDMARK_TAGS:
         return _LANDMARK_TAGS[tag]
     if tag in ("header", "footer"):
@@ -161,16 +152,29 @@ def _region_hint(tag: str, role: str | None, names: str | None, inside_main: boo
     if role and role in _ROLES:
         region = _ROLES[role]
         return None if inside_main and region in ("header", "footer") else region
-    if not names:
-        return None
-    lowered = names.lower()
-    match = _HINT_PATTERN.search(lowered)
-    if match is None:
-        return None
-    hit = _HINT_WORDS[match.group(1)]
-    if hit in ("header", "footer", "nav") and (inside_main or _LOCAL_WORDS & set(_WORD_SPLIT.split(lowered))):
-        return None
-    return hit
+    return None
+
+
+class Names:
+    """What an element's id and class words say: a region hint, whether the words belong to an article or a card
+    (so "entry-header" is no page header), a product box, an ad slot. Cached per attribute string: pages repeat
+    the same few class strings on hundreds of elements."""
+
+    def __init__(self, boxes: re.Pattern[str]) -> None:
+        self.boxes = boxes
+        self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
+
+    def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
+        found = self.cache.get(names)
+        if found is None:
+            lowered = names.lower()
+            match = _HINT_PATTERN.search(lowered)
+            hint = _HINT_WORDS[match.group(1)] if match else None
+            local = hint is not None and bool(_LOCAL_WORDS & set(_WORD_SPLIT.split(lowered)))
+            found = (hint, local, self.boxes.search(lowered) is not None, _AD_SLOT.search(lowered) is not None)
+            if len(self.cache) < 50_000:
+                self.cache[names] = found
+        return found
 
 
 def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
@@ -179,7 +183,7 @@ def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
 
 
-def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
+def read(root: etree._Element, classify_names: Names) -> Layout:
     """Walk the tree once and return its pieces, anchors and scripts in document order."""
     scripts = [(s.get("src") or "") + "\n" + (s.text or "") for s in root.iter("script")]
     title_el = root.find(".//title")
@@ -193,73 +197,76 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
     start = body if body is not None else root
     pieces: list[Piece] = []
     anchors: list[Anchor] = []
-    stack: list[_Frame] = [_Frame("", 0, None, None, None, False, False)]
+    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, ""]]
     buf: list[str] = []
     pending: list[int] = []  # anchors waiting for the piece that holds their text
     open_anchors = 0
     embeds = 0
     flushes = 0
-    order = 0
     box_selectors: dict[int, str] = {}
+    names_seen = classify_names.cache
 
     def selector(depth: int = -1) -> str:
         """The CSS path of the open element at `depth`, built from (and cached on) its ancestors' frames."""
         frame = stack[depth]
-        if frame.selector is None:
-            if frame.ident is not None:
-                frame.selector = "#" + frame.ident
+        if frame[_SELECTOR] is None:
+            if frame[_IDENT] is not None:
+                frame[_SELECTOR] = "#" + frame[_IDENT]
             else:
-                step = f"{frame.tag}:nth-of-type({frame.nth})"
-                parent = stack[depth - 1] if len(stack) + depth > 1 else None
-                frame.selector = f"{selector(depth - 1)} > {step}" if parent and parent.tag else frame.tag
-        return frame.selector
+                step = f"{frame[_TAG]}:nth-of-type({frame[_NTH]})"
+                above = selector(depth - 1)
+                frame[_SELECTOR] = f"{above} > {step}" if above else frame[_TAG]
+        return frame[_SELECTOR]  # type: ignore[no-any-return]
 
     def flush() -> None:
         nonlocal buf, pending, flushes
-        text = " ".join("".join(buf).split()) if buf else ""
+        text = " ".join("".join(buf).split())
         buf = []
         flushes += 1
         if not text and (not pending or open_anchors):
             return  # a card link wrapping block elements: its anchors go to the first piece with text
         frame = stack[-1]
-        box = frame.box
-        piece = Piece(
-            index=len(pieces),
-            tag=frame.tag,
-            selector=selector(),
-            region=frame.region or "main",
-            box=box,
-            box_selector=box_selectors.get(box) if box is not None else None,
-            heading=HEADINGS.get(frame.tag, 0),
-            text=text,
-            words=len(text.split()),
-            order=order,
-            anchors=pending,
-            hidden=frame.hidden,
-            ad_slot=frame.ad_slot,
-            embeds=embeds,
-            landmark=frame.region is not None,
+        box = frame[_BOX]
+        index = len(pieces)
+        pieces.append(
+            Piece(
+                index=index,
+                tag=frame[_TAG],
+                selector=selector(),
+                region=frame[_REGION] or "main",
+                box=box,
+                box_selector=box_selectors.get(box) if box is not None else None,
+                heading=HEADINGS.get(frame[_TAG], 0),
+                text=text,
+                words=len(text.split()),
+                anchors=pending,
+                hidden=frame[_HIDDEN],
+                ad_slot=frame[_AD],
+                embeds=embeds,
+                landmark=frame[_REGION] is not None,
+            )
         )
         for a in pending:
-            anchors[a].piece = piece.index
+            anchors[a].piece = index
         pending = []
-        pieces.append(piece)
 
     walker = etree.iterwalk(start, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
+        if tag.__class__ is not str:
+            continue  # a comment or processing instruction left by a broken page
         if event == "end":
-            frame = stack[-1]
-            if frame.block:
+            frame = stack.pop()
+            if frame[_BLOCK] and (buf or pending):
+                stack.append(frame)
                 flush()
-            stack.pop()
-            if frame.anchor >= 0:
+                stack.pop()
+            if frame[_ANCHOR] >= 0:
                 open_anchors -= 1
-                anchor = anchors[frame.anchor]
-                if frame.text_start >> 32 == flushes:  # no block inside: the text is all in the buffer
-                    anchor.text = " ".join("".join(buf[frame.text_start & 0xFFFFFFFF :]).split())
+                anchor = anchors[frame[_ANCHOR]]
+                at = frame[_TEXT_AT]
+                if at >> 32 == flushes:  # no block inside: the link's text is all in the buffer
+                    anchor.text = " ".join("".join(buf[at & 0xFFFFFFFF :]).split())
                 else:
                     anchor.text = " ".join(_text(el).split())
                 if not anchor.text:
@@ -267,93 +274,87 @@ def read(root: etree._Element, boxes: re.Pattern[str]) -> Layout:
                     anchor.text = _fallback_text(el)
             elif tag in SPACED_TAGS:
                 buf.append(" ")
-            if el.tail:
-                buf.append(el.tail)
+            tail = el.tail
+            if tail and (buf or not tail.isspace()):  # whitespace before any text says nothing
+                buf.append(tail)
             continue
-        order += 1
         parent = stack[-1]
-        counts = parent.counts
+        counts = parent[_COUNTS]
         if counts is None:
-            counts = parent.counts = {}
+            counts = parent[_COUNTS] = {}
         nth = counts[tag] = counts.get(tag, 0) + 1
         keys = el.keys()
-        ident = names = role = None
-        hidden = parent.hidden
+        ident = role = None
+        hidden = parent[_HIDDEN]
+        hint: Region | None = None
+        local = is_box = ad_slot = False
         if keys:
             ident = el.get("id")
-            if ident is not None and not _CSS_IDENT.match(ident):
-                ident = None
             names = el.get("class")
+            if ident is not None:
+                names = f"{ident} {names}" if names else ident
+                if not _CSS_IDENT.match(ident):
+                    ident = None
             if "role" in keys:
                 role = el.get("role")
             if "hidden" in keys or ("style" in keys and _HIDDEN_STYLE.search(el.get("style") or "")):
                 hidden = True
+            if names:
+                hint, local, is_box, ad_slot = names_seen.get(names) or classify_names(names)
         if tag in SKIP_TAGS:
             walker.skip_subtree()
             if tag in EMBED_TAGS or (tag == "script" and el.get("src")):
                 embeds += 1
-            stack.append(_Frame(tag, nth, ident, parent.region, parent.box, True, False))
+            stack.append([tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None])
             continue
         if tag in EMBED_TAGS:
             embeds += 1
-        region = parent.region
-        box = parent.box
+        region: Region | None = parent[_REGION]
         if el is main:
             region = "main"
-        elif keys:
-            hint = _region_hint(
-                tag, role, (ident + " " + names) if ident and names else ident or names, region == "main"
-            )
-            region = hint or region
-        if keys:
-            if (
-                box is None
-                and names
-                and boxes.search(names.lower()) is not None
-                and el.find(".//a") is not None
-                and len(_text(el)) <= BOX_MAX_CHARS
-            ):
-                box = len(box_selectors) + 1
-        elif tag in _LANDMARK_TAGS or tag in ("header", "footer"):
-            region = _region_hint(tag, None, None, region == "main") or region
-        ad_slot = parent.ad_slot or bool(keys and _AD_SLOT.search(f"{ident or ''} {names or ''}"))
+        elif (tag in _LANDMARKS or role) and (landmark := _landmark(tag, role, region == "main")) is not None:
+            region = landmark
+        elif hint is not None and not (hint in _PAGE_PARTS and (region == "main" or local)):
+            region = hint
+        box = parent[_BOX]
+        if is_box and box is None and el.find(".//a") is not None and len(_text(el)) <= BOX_MAX_CHARS:
+            box = len(box_selectors) + 1
         # an element the page hides is a block of its own, so that hidden text never mixes with visible text
-        block = tag in BLOCK_TAGS or (hidden and not parent.hidden)
-        if block:
+        block = tag in BLOCK_TAGS or (hidden and not parent[_HIDDEN])
+        if block and (buf or pending):
             flush()
-        frame = _Frame(tag, nth, ident, region, box, hidden, block, ad_slot)
+        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None]
         stack.append(frame)
         if box is not None and box not in box_selectors:
             box_selectors[box] = selector()
         if tag == "a":
             href = el.get("href")
             if href is not None and href.strip():
-                frame.anchor = len(anchors)
-                frame.text_start = (flushes << 32) | len(buf)
+                frame[_ANCHOR] = len(anchors)
+                frame[_TEXT_AT] = (flushes << 32) | len(buf)
                 open_anchors += 1
+                pending.append(len(anchors))
                 anchors.append(
                     Anchor(
                         raw_href=href.strip(),
                         text="",
                         rel=tuple((el.get("rel") or "").lower().split()),
-                        classes=tuple((names or "").lower().split()),
+                        classes=tuple((el.get("class") or "").lower().split()),
                         data={k.lower(): el.get(k) or "" for k in keys if k.startswith("data-")},
                         piece=-1,
-                        order=order,
                         in_box=box is not None,
                         hidden=hidden,
                         marked=(el.tail or "").lstrip().startswith(("*", "(*)")),
                     )
                 )
-                pending.append(frame.anchor)
         elif tag in SPACED_TAGS:
             buf.append(" ")
-        if el.text:
-            buf.append(el.text)
-    flush()
-    return Layout(
-        pieces=pieces, anchors=anchors, scripts=scripts, title=title, lang=lang, base=base, has_main=main is not None
-    )
+        text = el.text
+        if text and (buf or not text.isspace()):
+            buf.append(text)
+    if buf or pending:
+        flush()
+    return Layout(pieces, anchors, scripts, title, lang, base, has_main=main is not None)
 
 
 def _main_element(root: etree._Element) -> etree._Element | None:

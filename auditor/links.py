@@ -31,17 +31,29 @@ class Verdict:
 NOT_AFFILIATE = Verdict(False, None, "")
 
 
-def absolute(raw_href: str, base: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Url:
+    """An absolute link target, split once: every test below reads its parts."""
+
+    href: str
+    parts: SplitResult
+    host: str
+    site: str
+
+
+def absolute(raw_href: str, base: str) -> Url | None:
     """The absolute http(s) URL a browser would follow, or None for other schemes and unusable values."""
     try:
-        href = urljoin(base, raw_href) if base else raw_href
+        absolute_already = raw_href.startswith(("http://", "https://")) or not base
+        href = raw_href if absolute_already else urljoin(base, raw_href)
         parts = urlsplit(href)
         host = parts.hostname
     except ValueError:
         return None
     if parts.scheme.lower() not in _SCHEMES or not host:
         return None
-    return href
+    host = host.rstrip(".")
+    return Url(href, parts, host, site_of(host))
 
 
 def marking(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | None:
@@ -91,7 +103,10 @@ def _target_site(params: dict[str, str], keys: Sequence[str]) -> str | None:
 
 def _network_verdict(catalogue: Catalogue, parts: SplitResult, host: str, anchor: Anchor) -> Verdict | None:
     params: dict[str, str] | None = None
-    for net in (*candidates(catalogue, host), *catalogue.generic):
+    nets = candidates(catalogue, host)
+    if catalogue.generic_hint.search(parts.path) or catalogue.generic_hint.search(parts.query):
+        nets.extend(catalogue.generic)  # affiliate software on any host: only when a telltale name appears
+    for net in nets:
         if net.params and params is None:
             params = query_params(parts)
         note = conditions_hold(net, parts, params or {})
@@ -153,13 +168,10 @@ def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, h
     return None
 
 
-def classify(
-    anchor: Anchor, href: str, page_site: str | None, catalogue: Catalogue, in_content: bool = True
-) -> Verdict:
+def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalogue, in_content: bool = True) -> Verdict:
     """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
     not in its header, navigation or footer."""
-    parts = urlsplit(href)
-    host = (parts.hostname or "").lower().rstrip(".")
+    parts, host = url.parts, url.host
     verdict = _network_verdict(catalogue, parts, host, anchor)
     if verdict is not None:
         return verdict
@@ -170,13 +182,13 @@ def classify(
             if redirector.unresolved:
                 return Verdict(False, None, f"{redirector.name}: {host}", unresolved=True)
             return Verdict(True, "redirector", f"{redirector.name}: {host}")
-    if page_site is not None and site_of(host) == page_site:
+    if page_site is not None and url.site == page_site:
         return _cloak(catalogue, parts, anchor, page_site, in_content) or NOT_AFFILIATE
     return _marked_merchant(catalogue, parts, anchor, host) or NOT_AFFILIATE
 
 
 def cobranded(
-    hrefs: Sequence[str],
+    urls: Sequence[Url],
     anchors: Sequence[Anchor],
     verdicts: list[Verdict],
     page_site: str | None,
@@ -188,9 +200,9 @@ def cobranded(
         return verdicts
     name = page_site.split(".")[0]
     hosts: dict[str, str] = {}
-    for href, anchor, verdict in zip(hrefs, anchors, verdicts, strict=True):
-        host = (urlsplit(href).hostname or "").lower()
-        if verdict.affiliate or host.split(".")[0] != name or site_of(host) == page_site:
+    for url, anchor, verdict in zip(urls, anchors, verdicts, strict=True):
+        host = url.host
+        if verdict.affiliate or host.split(".")[0] != name or url.site == page_site:
             continue
         seen = marking(anchor, catalogue)
         if seen is not None:
@@ -198,8 +210,8 @@ def cobranded(
     if not hosts:
         return verdicts
     out = list(verdicts)
-    for i, href in enumerate(hrefs):
-        host = (urlsplit(href).hostname or "").lower()
+    for i, url in enumerate(urls):
+        host = url.host
         if host in hosts and not out[i].affiliate:
             out[i] = replace(
                 out[i],

@@ -43,6 +43,8 @@ class Redirector:
 @dataclass(frozen=True, slots=True)
 class Script:
     id: str
+    contains: tuple[str, ...]
+    """Lowercase words, one of which the page's scripts must contain before the pattern is tried."""
     pattern: re.Pattern[str]
 
 
@@ -53,6 +55,8 @@ class Catalogue:
     by_name: dict[str, tuple[Network, ...]]
     """Networks listed as "name.*", keyed by the name label."""
     generic: tuple[Network, ...]
+    generic_hint: re.Pattern[str]
+    """Finds, in a URL's path or query, a word that one of the `generic` networks needs (a fast filter)."""
     redirectors: dict[str, Redirector]
     cloak_paths: re.Pattern[str]
     cloak_ignore: re.Pattern[str]
@@ -139,6 +143,7 @@ def load(path: Path | None = None) -> Catalogue:
         by_domain={k: tuple(v) for k, v in by_domain.items()},
         by_name={k: tuple(v) for k, v in by_name.items()},
         generic=tuple(n for n in networks if n.any_host),
+        generic_hint=_generic_hint([n for n in networks if n.any_host]),
         redirectors={
             r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
             for r in data.get("redirector", ())
@@ -157,8 +162,22 @@ def load(path: Path | None = None) -> Catalogue:
         id_params=frozenset(evidence.get("id_params", ())),
         cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
         box_words=frozenset(evidence.get("box_words", ())),
-        scripts=tuple(Script(s["id"], re.compile("|".join(s["patterns"]), re.I)) for s in data.get("script", ())),
+        scripts=tuple(
+            Script(s["id"], tuple(s["contains"]), re.compile("|".join(s["patterns"]), re.I))
+            for s in data.get("script", ())
+        ),
     )
+
+
+def _generic_hint(generic: list[Network]) -> re.Pattern[str]:
+    """Parameter names and literal path words of the any-host networks, as one case-insensitive pattern."""
+    words = {p for n in generic for p in n.params}
+    for n in generic:
+        if n.path is not None:
+            words.update(w.lower() for w in re.findall(r"[a-z_]{3,}", n.path.pattern.replace("\\d", "")))
+            if "/c/" in n.path.pattern:
+                words.add("/c/")
+    return re.compile("|".join(sorted(map(re.escape, words))) or "$^", re.I)
 
 
 def _name_match(labels: list[str], name: str) -> bool:

@@ -3,9 +3,9 @@ beyond read-only caches of the shipped rules, so it runs the same in a test, a c
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from auditor import disclosures, engine, language, layout, links, networks, segment
@@ -69,93 +69,129 @@ def error_result(url: str, error: str) -> PageResult:
 def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
     """Everything the checks need to know of a page: blocks, links, disclosure, metrics."""
     catalogue = networks.load()
-    doc = parse(data, encoding)
-    read = layout.read(doc.root, _box_pattern(catalogue))
-    base = urljoin(url, read.base) if read.base and url else (read.base or url)
-    page_host = urlsplit(url).hostname if url else None
-    page_site = networks.site_of(page_host) if page_host else None
-
+    read = layout.read(parse(data, encoding).root, _names())
     groups = segment.group(read)
-    block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
-    kept = [(a, href) for a in read.anchors if a.piece >= 0 and (href := links.absolute(a.raw_href, base))]
-    regions = [groups[block_of_piece[a.piece]].region for a, _ in kept]
-    verdicts = [
-        links.classify(a, href, page_site, catalogue, region in ("main", "aside"))
-        for (a, href), region in zip(kept, regions, strict=True)
-    ]
-    verdicts = links.cobranded([h for _, h in kept], [a for a, _ in kept], verdicts, page_site, catalogue)
-    unresolved = [href for (_, href), v in zip(kept, verdicts, strict=True) if v.unresolved]
-    found_links = [
-        Link(
-            href=href,
-            raw_href=a.raw_href,
-            text=a.text[:300],
-            block=block_of_piece[a.piece],
-            affiliate=v.affiliate,
-            network=v.network,
-            evidence=v.evidence,
-            rel=a.rel,
-            merchant=v.merchant,
-        )
-        for (a, href), v in zip(kept, verdicts, strict=True)
-    ]
-
-    affiliate_blocks = {link.block for link in found_links if link.affiliate}
-    text_link_blocks = {
-        link.block for link, (anchor, _) in zip(found_links, kept, strict=True) if link.affiliate and anchor.has_text
-    }
-    texts = [
-        disclosures.BlockText(
-            id=i,
-            text=g.text,
-            region=g.region,
-            words=g.words,
-            affiliate_near=_labels_links(groups, i, affiliate_blocks),
-            text_link_near=_labels_links(groups, i, text_link_blocks),
-            link_texts=tuple(read.anchors[a].text for a in g.anchors),
-            hidden=g.hidden,
-            ad_slot=g.ad_slot,
-        )
-        for i, g in enumerate(groups)
-    ]
-    starred = {
-        link.block for link, (anchor, _) in zip(found_links, kept, strict=True) if link.affiliate and anchor.marked
-    }
-    statements = disclosures.find(texts, disclosures.wording(), starred)
-    statement_of = {s.block: s for s in statements}
-    blocks = _blocks(groups, found_links, statement_of)
-
+    found_links, kept, unresolved = _classify_links(read, groups, url, catalogue)
+    statements = disclosures.find(
+        _block_texts(read, groups, found_links, kept),
+        disclosures.wording(),
+        starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
+    )
+    blocks = _blocks(groups, found_links, {s.block: s for s in statements})
     first_affiliate = next((link.block for link in found_links if link.affiliate), None)
-    disclosure = disclosures.judge(statements, first_affiliate, segment.after_content(blocks))
-    scripts = _scripts(read.scripts, catalogue)
-    text = " ".join(b.text for b in blocks if b.kind == "editorial")
     page = Page(
         url=url,
-        language=language.detect(read.lang, text),
+        language=language.detect(read.lang, " ".join(b.text for b in blocks if b.kind == "editorial")),
         title=read.title,
         blocks=tuple(blocks),
         links=tuple(found_links),
-        disclosure=disclosure,
-        scripts=tuple(scripts),
+        disclosure=disclosures.judge(statements, first_affiliate, segment.after_content(blocks)),
+        scripts=tuple(_scripts(read.scripts, catalogue)),
         metrics={},
     )
     page.metrics.update(metrics(page, unresolved))
     return page
 
 
-def _labels_links(groups: Sequence[segment.Group], i: int, affiliate_blocks: set[int]) -> bool:
-    """Whether a label in block i can label affiliate links: one is in the block, or in the next or previous
-    block with no embedded frame or ad script between the two (a label over an ad slot labels the ad)."""
-    if i in affiliate_blocks:
-        return True
-    here = groups[i].pieces
-    if i + 1 in affiliate_blocks and groups[i + 1].pieces[0].embeds == here[-1].embeds:
-        return True
-    return i - 1 in affiliate_blocks and groups[i - 1].pieces[-1].embeds == here[0].embeds
+Kept = list[tuple[layout.Anchor, links.Url]]
 
 
-def _box_pattern(catalogue: networks.Catalogue) -> re.Pattern[str]:
-    return layout.box_pattern(catalogue.box_words)
+def _classify_links(
+    read: layout.Layout, groups: Sequence[segment.Group], url: str, catalogue: networks.Catalogue
+) -> tuple[list[Link], Kept, list[str]]:
+    """Every http(s) link of the page, classified; also the anchors kept and the unresolvable short links."""
+    base = urljoin(url, read.base) if read.base and url else (read.base or url)
+    page_host = urlsplit(url).hostname if url else None
+    page_site = networks.site_of(page_host) if page_host else None
+    block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
+    kept = _targets(read.anchors, base)
+    verdicts = [
+        links.classify(a, target, page_site, catalogue, groups[block_of_piece[a.piece]].region in ("main", "aside"))
+        for a, target in kept
+    ]
+    verdicts = links.cobranded([u for _, u in kept], [a for a, _ in kept], verdicts, page_site, catalogue)
+    found = [
+        Link(
+            target.href,
+            a.raw_href,
+            a.text[:300],
+            block_of_piece[a.piece],
+            v.affiliate,
+            v.network,
+            v.evidence,
+            a.rel,
+            v.merchant,
+        )
+        for (a, target), v in zip(kept, verdicts, strict=True)
+    ]
+    unresolved = [target.href for (_, target), v in zip(kept, verdicts, strict=True) if v.unresolved]
+    return found, kept, unresolved
+
+
+def _block_texts(
+    read: layout.Layout, groups: Sequence[segment.Group], found: Sequence[Link], kept: Kept
+) -> list[disclosures.BlockText]:
+    """What the disclosure finder needs of each block: its text, whether affiliate links sit beside it (an
+    advertising label labels them), and the texts of its links that may name a disclosure page."""
+    affiliate = [(link.block, anchor.has_text) for link, (anchor, _) in zip(found, kept, strict=True) if link.affiliate]
+    near_any = _beside(groups, {b for b, _ in affiliate})
+    near_text = _beside(groups, {b for b, has_text in affiliate if has_text})
+    words = disclosures.wording().link_keywords
+    link_texts: dict[int, list[str]] = {}
+    for i, g in enumerate(groups):
+        for a in g.anchors:
+            text = read.anchors[a].text
+            if len(text) < 60 and any(k in text.lower() for k in words):
+                link_texts.setdefault(i, []).append(text)
+    return [
+        disclosures.BlockText(
+            i,
+            g.text,
+            g.region,
+            g.words,
+            i in near_any,
+            i in near_text,
+            tuple(link_texts.get(i, ())),
+            g.hidden,
+            g.ad_slot,
+        )
+        for i, g in enumerate(groups)
+    ]
+
+
+def _targets(anchors: Sequence[layout.Anchor], base: str) -> list[tuple[layout.Anchor, links.Url]]:
+    """Each anchor with the absolute URL it leads to; anchors without an http(s) target are dropped. A page
+    repeats its links (menus twice, buttons beside titles), so each distinct href is resolved once."""
+    resolved: dict[str, links.Url | None] = {}
+    out: list[tuple[layout.Anchor, links.Url]] = []
+    for anchor in anchors:
+        if anchor.piece < 0:
+            continue
+        raw = anchor.raw_href
+        if raw not in resolved:
+            resolved[raw] = links.absolute(raw, base)
+        url = resolved[raw]
+        if url is not None:
+            out.append((anchor, url))
+    return out
+
+
+def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
+    """The given blocks and their neighbours before and after, unless an embedded frame or ad script sits
+    between the two (a label over an ad slot labels the ad, not the links after it)."""
+    out = set(blocks)
+    for i in blocks:
+        if i > 0 and groups[i - 1].pieces[-1].embeds == groups[i].pieces[0].embeds:
+            out.add(i - 1)
+        if i + 1 < len(groups) and groups[i + 1].pieces[0].embeds == groups[i].pieces[-1].embeds:
+            out.add(i + 1)
+    return out
+
+
+@cache
+def _names() -> layout.Names:
+    """The class-name reader for the shipped catalogue's box words (its cache lives as long as the process)."""
+    return layout.Names(layout.box_pattern(networks.load().box_words))
 
 
 def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of: dict[int, Statement]) -> list[Block]:
@@ -186,9 +222,14 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
 
 
 def _scripts(sources: Sequence[str], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
+    """Auto-affiliate services the page's scripts load or configure. Each service's words are looked for
+    first (a substring test), its patterns only then: pages carry megabytes of inline script."""
     found: list[AutoAffiliateScript] = []
     joined = "\n".join(sources)
+    lowered = joined.lower()
     for script in catalogue.scripts:
+        if not any(word in lowered for word in script.contains):
+            continue
         match = script.pattern.search(joined)
         if match:
             start = max(0, match.start() - 30)

@@ -33,6 +33,8 @@ class Group:
     text: str = ""
     words: int = 0
     anchors: list[int] = field(default_factory=list)
+    hidden: bool = False
+    ad_slot: bool = False
 
     @property
     def heading(self) -> bool:
@@ -41,14 +43,6 @@ class Group:
     @property
     def box(self) -> bool:
         return self.pieces[0].box is not None
-
-    @property
-    def hidden(self) -> bool:
-        return all(p.hidden for p in self.pieces)
-
-    @property
-    def ad_slot(self) -> bool:
-        return any(p.ad_slot for p in self.pieces)
 
 
 def _regions(layout: Layout) -> list[Region]:
@@ -82,9 +76,11 @@ def group(layout: Layout) -> list[Group]:
             selector = piece.box_selector if piece.box is not None and piece.box_selector else piece.selector
             groups.append(Group([piece], region, selector, "box" if piece.box is not None else piece.tag))
     for g in groups:
-        g.text = " ".join(p.text for p in g.pieces if p.text)
+        g.text = " ".join(p.text for p in g.pieces if p.text) if len(g.pieces) > 1 else g.pieces[0].text
         g.words = sum(p.words for p in g.pieces)
         g.anchors = [a for p in g.pieces for a in p.anchors]
+        g.hidden = all(p.hidden for p in g.pieces)
+        g.ad_slot = any(p.ad_slot for p in g.pieces)
     return groups
 
 

@@ -40,23 +40,25 @@ DEFAULTS: Mapping[str, Any] = {
 
 
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
-    blocks = main_blocks(page)
-    article = [b for b in blocks if b.kind == "editorial"]
-    if sum(b.words for b in article) < options["min_article_words"]:
-        return
     if page.metrics["affiliate_text_share"] > options["max_affiliate_share"]:
         return  # a deals list or a shop page: the plugs are the content, there is no other topic to stray from
+    blocks = main_blocks(page)
     # shop names say where to buy, not what the plug is about
     shops = {m for link in page.affiliate_links if link.merchant for m in terms(link.merchant)}
     ignore = frozenset(options["ignore"]) | shops
+    plugs = [
+        (block, found)
+        for block in blocks
+        if block.kind == "affiliate"
+        and block.words <= options["max_plug_words"]
+        and len(found := terms(block.text, ignore)) >= options["min_plug_terms"]
+    ]
+    article = [b for b in blocks if b.kind == "editorial"]
+    if not plugs or sum(b.words for b in article) < options["min_article_words"]:
+        return
     texts = [s for b in article for s in split_sentences(b.text)]
     article_terms = Coverage([*texts, page.title or ""], ignore)
-    for block in blocks:
-        if block.kind != "affiliate" or block.words > options["max_plug_words"]:
-            continue
-        plug = terms(block.text, ignore)
-        if len(plug) < options["min_plug_terms"]:
-            continue
+    for block, plug in plugs:
         coverage = article_terms.of(block.text)
         if coverage < options["min_coverage"]:
             yield Evidence(

@@ -13,6 +13,23 @@ from auditor.textmodel import key_of, sentences, vectorize
 DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 6, "near_similarity": 0.9}
 
 
+def near_candidates(keys: list[str]) -> list[int]:
+    """The sentences that could be near copies of another. A copy with one word swapped, added or dropped keeps
+    its length within one word and either its first three or its last three words (the sentences have at least
+    six), so only sentences that share an edge with another of about their length go to the TF-IDF pass."""
+    edges: dict[tuple[str, int, str], list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        words = key.split()
+        edges[("<", len(words), " ".join(words[:3]))].append(index)
+        edges[(">", len(words), " ".join(words[-3:]))].append(index)
+    found: set[int] = set()
+    for (side, size, edge), members in edges.items():
+        near = members + edges.get((side, size + 1, edge), [])
+        if len(near) > 1:
+            found.update(near)
+    return sorted(found)
+
+
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     disclosed = {key_of(s.text) for s in page.disclosure.statements}
     units = [
@@ -26,10 +43,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, unit in enumerate(units):
         groups[unit.key].append(i)
-    # then near-copies: join each sentence to the group of any earlier sentence it nearly repeats
     keys = list(groups)
-    matrix = vectorize([units[groups[k][0]].text for k in keys])
-    similar = (matrix @ matrix.T).tocoo()
     parent = list(range(len(keys)))
 
     def root(i: int) -> int:
@@ -38,9 +52,14 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             i = parent[i]
         return i
 
-    for i, j, value in zip(similar.row, similar.col, similar.data, strict=True):
-        if i < j and value >= options["near_similarity"]:
-            parent[root(j)] = root(i)
+    # then near copies: join each sentence to the group of any sentence it nearly repeats
+    candidates = near_candidates(keys)
+    if len(candidates) > 1:
+        matrix = vectorize([units[groups[keys[c]][0]].text for c in candidates])
+        similar = (matrix @ matrix.T).tocoo()
+        for i, j, value in zip(similar.row, similar.col, similar.data, strict=True):
+            if i < j and value >= options["near_similarity"]:
+                parent[root(candidates[j])] = root(candidates[i])
     merged: dict[int, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
         merged[root(index)].extend(groups[key])
