@@ -26,6 +26,11 @@ SKIP_TAGS = frozenset(
     "datalist map".split()
 )
 SPACED_TAGS = frozenset(("td", "th", "br", "img", "input", "label", "option"))
+# inline elements that, when they have no child element, only add their text to the block around them
+LEAF_INLINE = frozenset(
+    "span strong em b i u s small sup sub code time abbr cite q mark font img br wbr label input button picture "
+    "source bdi bdo kbd samp var del data output meter progress dfn big tt".split()
+)
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LANDMARK_TAGS: dict[str, Region] = {"nav": "nav", "aside": "aside", "main": "main"}
 _LANDMARKS = frozenset((*_LANDMARK_TAGS, "header", "footer"))
@@ -132,8 +137,8 @@ class Layout:
 
 # An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
 # Region, box, hidden and ad slot are effective values, inherited from the ancestors.
-_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR = range(12)
-# [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector]
+_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR, _EL = range(13)
+# [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector, element]
 _Frame: TypeAlias = list[Any]
 
 
@@ -197,7 +202,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     start = body if body is not None else root
     pieces: list[Piece] = []
     anchors: list[Anchor] = []
-    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, ""]]
+    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None]]
     buf: list[str] = []
     pending: list[int] = []  # anchors waiting for the piece that holds their text
     open_anchors = 0
@@ -256,6 +261,13 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
         if tag.__class__ is not str:
             continue  # a comment or processing instruction left by a broken page
         if event == "end":
+            if stack[-1][_EL] is not el:  # a text-only inline element, which opened no frame
+                if tag in SPACED_TAGS:
+                    buf.append(" ")
+                tail = el.tail
+                if tail and (buf or not tail.isspace()):
+                    buf.append(tail)
+                continue
             frame = stack.pop()
             if frame[_BLOCK] and (buf or pending):
                 stack.append(frame)
@@ -284,6 +296,15 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
             counts = parent[_COUNTS] = {}
         nth = counts[tag] = counts.get(tag, 0) + 1
         keys = el.keys()
+        if tag in LEAF_INLINE and not len(el) and not (keys and ("hidden" in keys or "style" in keys)):
+            # text-only inline element (the commonest kind): it holds no piece and no link, so it needs no
+            # frame; only its text counts
+            if tag in SPACED_TAGS:
+                buf.append(" ")
+            text = el.text
+            if text and (buf or not text.isspace()):
+                buf.append(text)
+            continue
         ident = role = None
         hidden = parent[_HIDDEN]
         hint: Region | None = None
@@ -305,7 +326,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
             walker.skip_subtree()
             if tag in EMBED_TAGS or (tag == "script" and el.get("src")):
                 embeds += 1
-            stack.append([tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None])
+            stack.append([tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None, el])
             continue
         if tag in EMBED_TAGS:
             embeds += 1
@@ -323,7 +344,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
         block = tag in BLOCK_TAGS or (hidden and not parent[_HIDDEN])
         if block and (buf or pending):
             flush()
-        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None]
+        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None, el]
         stack.append(frame)
         if box is not None and box not in box_selectors:
             box_selectors[box] = selector()

@@ -41,11 +41,16 @@ class Url:
     site: str
 
 
-def absolute(raw_href: str, base: str) -> Url | None:
-    """The absolute http(s) URL a browser would follow, or None for other schemes and unusable values."""
+def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
+    """The absolute http(s) URL a browser would follow, or None for other schemes and unusable values.
+    `origin` (scheme://host of the base) resolves the common site-absolute paths ("/about/") without urljoin."""
     try:
-        absolute_already = raw_href.startswith(("http://", "https://")) or not base
-        href = raw_href if absolute_already else urljoin(base, raw_href)
+        if raw_href.startswith(("http://", "https://")) or not base:
+            href = raw_href
+        elif origin and raw_href[:1] == "/" and raw_href[1:2] != "/" and "/." not in raw_href:
+            href = origin + raw_href
+        else:
+            href = urljoin(base, raw_href)
         parts = urlsplit(href)
         host = parts.hostname
     except ValueError:

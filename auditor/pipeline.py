@@ -164,12 +164,14 @@ def _targets(anchors: Sequence[layout.Anchor], base: str) -> list[tuple[layout.A
     repeats its links (menus twice, buttons beside titles), so each distinct href is resolved once."""
     resolved: dict[str, links.Url | None] = {}
     out: list[tuple[layout.Anchor, links.Url]] = []
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
     for anchor in anchors:
         if anchor.piece < 0:
             continue
         raw = anchor.raw_href
         if raw not in resolved:
-            resolved[raw] = links.absolute(raw, base)
+            resolved[raw] = links.absolute(raw, base, origin)
         url = resolved[raw]
         if url is not None:
             out.append((anchor, url))
