@@ -310,18 +310,20 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
         hint: Region | None = None
         local = is_box = ad_slot = False
         if keys:
-            ident = el.get("id")
             names = el.get("class")
+            if names:
+                hint, local, is_box, ad_slot = names_seen.get(names) or classify_names(names)
+            ident = el.get("id")
             if ident is not None:
-                names = f"{ident} {names}" if names else ident
+                # ids are read like class words (id="sidebar"), but never make a product box
+                id_hint, id_local, _, id_ad = names_seen.get(ident) or classify_names(ident)
+                hint, local, ad_slot = hint or id_hint, local or id_local, ad_slot or id_ad
                 if not _CSS_IDENT.match(ident):
                     ident = None
             if "role" in keys:
                 role = el.get("role")
             if "hidden" in keys or ("style" in keys and _HIDDEN_STYLE.search(el.get("style") or "")):
                 hidden = True
-            if names:
-                hint, local, is_box, ad_slot = names_seen.get(names) or classify_names(names)
         if tag in SKIP_TAGS:
             walker.skip_subtree()
             if tag in EMBED_TAGS or (tag == "script" and el.get("src")):

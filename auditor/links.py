@@ -144,12 +144,15 @@ def _cloak(
     for cls in anchor.classes:
         if any(cls.startswith(p) for p in catalogue.plugin_classes):
             return Verdict(True, "cloak", f'same-site cloak {path[:50]} (class "{cls}")')
+    endpoint = path.rstrip("/").rsplit("/", 1)[-1].lower() in catalogue.endpoints
+    prefixed = catalogue.cloak_paths.search(path) is not None
+    if not (endpoint or prefixed):
+        return None  # the common case: an ordinary page of the site
     params = query_params(parts)
     target = _target_site(params, catalogue.target_params)
-    endpoint = path.rstrip("/").rsplit("/", 1)[-1].lower() in catalogue.endpoints
     redirect = endpoint and target is not None and site_of(target) != page_site
     tagged = next((n for n in catalogue.tag_params if catalogue.tag_value.match(params.get(n, ""))), None)
-    if not (redirect or catalogue.cloak_paths.search(path) or (endpoint and tagged)):
+    if not (redirect or prefixed or (endpoint and tagged)):
         return None
     merchant = merchant_name(target) if target else None
     if tagged is not None:
@@ -162,11 +165,14 @@ def _cloak(
 
 def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, host: str) -> Verdict | None:
     """A shop link the publisher marks as paid and that carries an id parameter of the shop's own programme."""
+    params = query_params(parts)
+    names = catalogue.id_params & params.keys()
+    if not names:
+        return None
     seen = marking(anchor, catalogue, weak=True)
     if seen is None:
         return None
-    params = query_params(parts)
-    for name in sorted(catalogue.id_params & params.keys()):
+    for name in sorted(names):
         value = params[name]
         if "://" not in value and "%3a" not in value.lower() and len(value) <= 64:
             return Verdict(True, "merchant-id", f"{host}: {name}={value[:30]} ({seen})", merchant_name(host))

@@ -91,7 +91,7 @@ def site_of(host: str) -> str:
 def query_params(parts: SplitResult) -> dict[str, str]:
     """Query parameters with lowercased names and non-empty values (the first value of each name)."""
     params: dict[str, str] = {}
-    if parts.query:
+    if parts.query and "=" in parts.query:
         for key, value in parse_qsl(parts.query, keep_blank_values=False):
             params.setdefault(key.lower(), value)
     return params

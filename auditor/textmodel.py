@@ -31,6 +31,8 @@ class Sentence:
 
 
 def split_sentences(text: str) -> list[str]:
+    if not any(mark in text for mark in ".!?…"):
+        return [text] if text.strip() else []  # a heading, a label, a list item: one sentence
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
@@ -40,7 +42,12 @@ def key_of(text: str) -> str:
 
 def main_blocks(page: Page) -> list[Block]:
     """The blocks a reader reads as the page's content (not menus, not the template around it)."""
-    return [b for b in page.blocks if b.kind in TEXT_KINDS and b.region == "main" and b.text]
+    cached = page.memo.get("main_blocks")
+    if cached is None:
+        cached = page.memo["main_blocks"] = [
+            b for b in page.blocks if b.kind in TEXT_KINDS and b.region == "main" and b.text
+        ]
+    return list(cached)
 
 
 def sentences(page: Page) -> list[Sentence]:

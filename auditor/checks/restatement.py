@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from auditor.checks import Evidence
@@ -71,8 +72,13 @@ def _units(members: Sequence[Block], head: Block, questions: bool) -> list[tuple
     return units
 
 
+@cache
+def _heading_pattern(headings: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^\W*(?:" + "|".join(headings) + r")\b\W*", re.I)
+
+
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
-    pattern = re.compile(r"^\W*(?:" + "|".join(options["headings"]) + r")\b\W*", re.I)
+    pattern = _heading_pattern(tuple(options["headings"]))
     blocks = main_blocks(page)
     for head, members in sections(blocks, pattern, options["max_words"], options["extent"] == "section"):
         inside = {b.id for b in members} | {head.id}
