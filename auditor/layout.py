@@ -284,6 +284,8 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                 if not anchor.text:
                     anchor.has_text = False
                     anchor.text = _fallback_text(el)
+                elif anchor.text.endswith("*"):
+                    anchor.marked = True
             elif tag in SPACED_TAGS:
                 buf.append(" ")
             tail = el.tail
@@ -367,7 +369,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                         piece=-1,
                         in_box=box is not None,
                         hidden=hidden,
-                        marked=(el.tail or "").lstrip().startswith(("*", "(*)")),
+                        marked=_followed_by_star(el),
                     )
                 )
         elif tag in SPACED_TAGS:
@@ -391,6 +393,18 @@ def _main_element(root: etree._Element) -> etree._Element | None:
 
 def _text(el: etree._Element) -> str:
     return str(el.xpath("string()"))
+
+
+_STAR = re.compile(r"\s*[!.,:;)]?\s*\(?\*")
+
+
+def _followed_by_star(el: etree._Element) -> bool:
+    """Whether "*" follows the link, in its tail or at the start of the next element ("…</a><em>!*</em>")."""
+    tail = el.tail
+    if tail and not tail.isspace():
+        return _STAR.match(tail) is not None
+    following = el.getnext()
+    return following is not None and _STAR.match(following.text or "") is not None
 
 
 def _fallback_text(el: etree._Element) -> str:

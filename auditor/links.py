@@ -169,7 +169,7 @@ def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, h
     names = catalogue.id_params & params.keys()
     if not names:
         return None
-    seen = marking(anchor, catalogue, weak=True)
+    seen = marking(anchor, catalogue)  # rel="nofollow" alone is too common on outbound links to count here
     if seen is None:
         return None
     for name in sorted(names):

@@ -1,0 +1,52 @@
+"""The disclosure wording in rules/disclosures.toml: its examples classify as documented, and the keyword filter
+never hides a pattern."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from auditor.disclosures import classify_text, wording
+from auditor.rulefiles import rules_dir
+
+WORDING = wording()
+DATA = tomllib.loads((rules_dir() / "disclosures.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("text", "kind"), WORDING.examples, ids=[t[:40] for t, _ in WORDING.examples])
+def test_examples(text: str, kind: str) -> None:
+    assert classify_text(text, WORDING)[0] == kind
+
+
+def test_every_pattern_carries_a_keyword() -> None:
+    """Long texts are searched only where a keyword starts a word; a pattern without one would never run."""
+    keywords = [k for k in DATA["keywords"] if k[:1].isalnum()]
+    for language in ("en", "de"):
+        for key in ("explanatory", "label"):
+            for pattern in DATA[language][key]:
+                literal = re.sub(r"\\[a-zA-Z]", " ", pattern).lower()
+                assert any(re.search(rf"(?<![a-zäöüß]){re.escape(k)}", literal) for k in keywords) or "*" in pattern, (
+                    f"{language}.{key}: {pattern!r} has no keyword at a word start"
+                )
+
+
+@pytest.mark.parametrize(
+    ("text", "near", "text_near", "kind"),
+    [
+        ("Anzeige", True, True, "label_only"),
+        ("- Anzeige -", True, False, "none"),  # over an image banner: a display ad
+        ("Anzeige", False, False, "none"),  # nothing to label
+        ("Geschenkideen – Werbung", True, False, "label_only"),
+        ("Sponsored Links", False, False, "none"),
+        ("paid link", True, True, "label_only"),
+    ],
+)
+def test_advertising_labels_need_affiliate_links_beside_them(text: str, near: bool, text_near: bool, kind: str) -> None:
+    assert classify_text(text, WORDING, near, text_near)[0] == kind
+
+
+def test_vague_terms_are_found() -> None:
+    assert WORDING.vague.search("We may earn a commission")
+    assert not WORDING.vague.search("We earn a commission on every sale through these links")

@@ -1,0 +1,138 @@
+"""Affiliate link classification: networks by host, parameter and path, cloaks with and without evidence,
+and lookalikes that must stay plain links."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.layout import Anchor
+from auditor.links import absolute, classify
+from auditor.networks import load, site_of
+
+CATALOGUE = load()
+PAGE = "https://www.example-blog.com/posts/best-kettles/"
+
+
+def anchor(
+    raw: str,
+    text: str = "link",
+    rel: str = "",
+    classes: str = "",
+    data: dict[str, str] | None = None,
+    in_box: bool = False,
+    marked: bool = False,
+) -> Anchor:
+    return Anchor(
+        raw_href=raw,
+        text=text,
+        rel=tuple(rel.split()),
+        classes=tuple(classes.split()),
+        data=data or {},
+        piece=0,
+        in_box=in_box,
+        hidden=False,
+        marked=marked,
+    )
+
+
+def verdict(a: Anchor, in_content: bool = True):  # type: ignore[no-untyped-def]
+    url = absolute(a.raw_href, PAGE, "https://www.example-blog.com")
+    assert url is not None
+    return classify(a, url, site_of("www.example-blog.com"), CATALOGUE, in_content)
+
+
+@pytest.mark.parametrize(
+    ("href", "network"),
+    [
+        ("https://www.amazon.com/dp/B000?tag=site-20", "amazon"),
+        ("https://www.amazon.co.uk/dp/B000/?tag=site-21&linkCode=ll1", "amazon"),
+        ("https://www.amazon.de/exec/obidos/ASIN/B09KMW78GR/hit1-21/", "amazon-obidos"),
+        ("https://amzn.to/3abcXYZ", "amazon-shortlink"),
+        ("https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fshop.example%2F", "awin"),
+        ("https://www.anrdoezrs.net/click-100-200?url=https%3A%2F%2Fshop.example", "cj"),
+        ("https://www.jdoqocy.com/click-1-2", "cj"),
+        ("https://goto.target.com/c/1982182/81938/2092", "impact-custom-domain"),
+        ("https://nordstrom.sjv.io/c/3006986/1960196/23920", "impact"),
+        ("https://click.linksynergy.com/deeplink?id=abc&mid=1&murl=https%3A%2F%2Fx.example", "rakuten"),
+        ("https://shareasale.com/r.cfm?b=1&u=2&m=3", "shareasale"),
+        ("https://go.skimresources.com/?id=1X2&url=https%3A%2F%2Fx.example", "skimlinks"),
+        ("https://prf.hn/click/camref:1/destination:https%3A%2F%2Fx.example", "partnerize"),
+        ("https://clk.tradedoubler.com/click?p=1&a=2&url=https%3A%2F%2Fx.example", "tradedoubler"),
+        ("https://www.ebay.de/itm/1?mkcid=1&mkrid=707-53477-19255-0&campid=5337813603", "ebay"),
+        ("https://apps.apple.com/us/app/id1?at=11lte3", "apple"),
+        ("https://www.booking.com/hotel/x.html?aid=123456", "booking"),
+        ("https://tracking.example-net.com/aff_c?offer_id=78&aff_id=1169", "hasoffers"),
+        ("https://www.bhphotovideo.com/c/product/1-REG/x.html/BI/23683/KBID/29131", "bhphoto"),
+        ("https://shop.example/product?a_aid=someblog", "postaffiliatepro"),
+        ("https://zdcs.link/abc", "redirector"),
+        ("https://geni.us/xyz", "geniuslink"),
+    ],
+)
+def test_networks(href: str, network: str) -> None:
+    v = verdict(anchor(href))
+    assert v.affiliate and v.network == network, v
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://www.amazon.com/dp/B000",  # no associate tag
+        "https://www.amazon.com/dp/B000?ref=sr_1_1",
+        "https://www.eventbrite.com/e/tickets-1?aff=ebdssbdestsearch",  # an event tracking code
+        "https://www.nobledesktop.com/x?utm_source=example-blog.com&utm_medium=referral",
+        "https://preferences.truste.com/2.0/?type=abc&affiliateId=115",
+        "https://itunes.apple.com/us/podcast/id1095401893",  # no at= token
+        "https://www.shareasale.com/info/affiliates/",  # the network's own site
+        "https://www.example-blog.com/go/",  # a bare prefix
+        "https://bit.ly/abc",  # unresolvable: not counted
+    ],
+)
+def test_lookalikes_stay_plain(href: str) -> None:
+    assert not verdict(anchor(href, rel="nofollow")).affiliate
+
+
+def test_same_site_cloak_needs_evidence() -> None:
+    assert not verdict(anchor("/go/kettle-shop/")).affiliate
+    assert verdict(anchor("/go/kettle-shop/", rel="sponsored")).affiliate
+    assert verdict(anchor("/recommends/kettle/", text="Check price")).affiliate
+    assert verdict(anchor("/out/kettle", in_box=True)).affiliate
+    assert verdict(anchor("/x7k2", classes="thirstylink")).affiliate  # the plugin's class alone
+    # nofollow alone counts in the content, not in menus and footers
+    assert verdict(anchor("/goto/podia/", rel="nofollow")).affiliate
+    assert not verdict(anchor("/goto/podia/", rel="nofollow"), in_content=False).affiliate
+    assert not verdict(anchor("/goto/post?id=1", rel="sponsored")).affiliate  # forum machinery
+
+
+def test_redirect_endpoint_with_external_target() -> None:
+    link = anchor("/r?h=1&u=https%3A%2F%2Fwww.mediamarkt.de%2F&subid=box", rel="nofollow")
+    v = verdict(link)
+    assert v.affiliate and v.network == "cloak" and v.merchant == "mediamarkt"
+    assert verdict(anchor("/special/amazon/redirect?id=9&amazon_tag=box-21")).affiliate
+
+
+def test_marked_merchant_link_with_id_parameter() -> None:
+    assert verdict(anchor("https://www.truetraveller.com/?tag=4498", rel="sponsored")).affiliate
+    assert not verdict(anchor("https://www.truetraveller.com/?tag=4498")).affiliate
+    assert not verdict(anchor("https://my.example/register?referrer=https://x.example/", rel="nofollow")).affiliate
+
+
+def test_evidence_and_merchant_are_reported() -> None:
+    v = verdict(anchor("https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fwww.ikea.com%2Fa"))
+    assert v.merchant == "ikea"
+    assert "Awin" in v.evidence
+    assert verdict(anchor("https://www.amazon.de/dp/B1?tag=x-21")).merchant == "amazon"
+
+
+def test_absolute_resolves_like_a_browser() -> None:
+    base = "https://ex.example/dir/page.html"
+    for raw, expected in [
+        ("/a?b=1", "https://ex.example/a?b=1"),
+        ("x", "https://ex.example/dir/x"),
+        ("//cdn.example/y", "https://cdn.example/y"),
+        ("/a/../b", "https://ex.example/b"),
+    ]:
+        url = absolute(raw, base, "https://ex.example")
+        assert url is not None and url.href == expected
+    assert absolute("mailto:a@b.example", base) is None
+    assert absolute("javascript:void(0)", base) is None
+    assert absolute("http://[::1", base) is None
