@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import click
 from auditor import __version__
 from auditor.errors import AuditError, ConfigError
 
-FORMATS = ("text", "json", "csv")
+FORMATS = ("text", "json", "csv", "html")
 SEVERITY_CHOICE = click.Choice(["info", "warning", "error"])
 
 
@@ -106,6 +106,7 @@ def audit(
     from auditor.fetch import audit_file, audit_url
     from auditor.models import SEVERITY_RANK
     from auditor.report import json as json_report
+    from auditor.report.render import render
 
     config = load(config_path).with_cli(
         fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
@@ -120,33 +121,8 @@ def audit(
         hint = " (for a URL, start it with https://)" if "." in target and "/" not in target[:1] else ""
         raise AuditError(f"{target}: no such file{hint}")
     page = json_report.to_dict(result)
-    write_output(_render(fmt, [page], verbose, output), output, force)
+    write_output(render(page, fmt, output is None and sys.stdout.isatty(), verbose), output, force)
     return 1 if worst(result.findings) >= SEVERITY_RANK[config.fail_on] else 0
-
-
-def _render(fmt: str, pages: Iterable[dict[str, Any]], verbose: bool, output: str | None) -> str:
-    pages = list(pages)
-    if fmt == "json":
-        import json
-
-        return json.dumps(pages[0] if len(pages) == 1 else pages, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "csv":
-        from auditor.report import csv as csv_report
-
-        return csv_report.render(pages)
-    import io
-
-    from rich.console import Console
-
-    from auditor.report import text as text_report
-
-    buffer = io.StringIO()
-    to_terminal = output is None and sys.stdout.isatty()
-    console = Console(
-        file=buffer, width=None if to_terminal else 100, force_terminal=to_terminal, highlight=False, soft_wrap=False
-    )
-    text_report.render(pages, console, verbose)
-    return buffer.getvalue()
 
 
 @main.command()
@@ -220,4 +196,128 @@ def evaluate(corpus: Path, fmt: str, brief: bool, output: str | None, force: boo
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_text(summary, not brief)
     )
     write_output(text, output, force)
+    return 0
+
+
+@main.command()
+@click.argument("start_url", required=False)
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help="The crawl database to create.")
+@click.option("--resume", "resume_path", type=click.Path(path_type=Path), help="Continue the crawl in this database.")
+@click.option("--max-pages", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--max-depth", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Seconds between requests to the site (Crawl-delay wins when larger).",
+)
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True)
+@click.option("--include", multiple=True, help="Follow only URLs matching this regular expression (repeatable).")
+@click.option("--exclude", multiple=True, help="Never follow URLs matching this regular expression (repeatable).")
+@click.option("--user-agent", help="User-Agent header (default: the auditor's, with its URL).")
+@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only on your own site).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True)
+@click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
+@click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
+@click.option("--no-sitemaps", is_flag=True, help="Do not read sitemap.xml for URLs.")
+@click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@_guard
+def crawl(
+    start_url: str | None,
+    db_path: Path | None,
+    resume_path: Path | None,
+    max_pages: int,
+    max_depth: int,
+    delay: float,
+    concurrency: int,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    user_agent: str | None,
+    ignore_robots: bool,
+    timeout: float,
+    max_bytes: int | None,
+    workers: int | None,
+    no_sitemaps: bool,
+    force: bool,
+    config_path: Path | None,
+    quiet: bool,
+) -> int:
+    """Crawl a site from START_URL, auditing every page into a database (resumable with --resume)."""
+    import asyncio
+    import re
+
+    from auditor.config import load
+    from auditor.crawl import Crawler, Settings
+    from auditor.progress import reporter
+
+    config = load(config_path).with_cli(max_bytes=max_bytes, timeout=timeout, user_agent=user_agent)
+    for pattern in (*include, *exclude):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"--include/--exclude {pattern!r}: {exc}") from None
+    show = reporter(quiet)
+    if resume_path is not None:
+        if start_url or db_path:
+            raise ConfigError("--resume takes only the database; the crawl keeps its first settings")
+        crawler = Crawler.resume(resume_path, config, show)
+        db = resume_path
+    else:
+        if not start_url or db_path is None:
+            raise ConfigError("give START_URL and --db FILE, or --resume FILE")
+        if ignore_robots:
+            click.echo("warning: --ignore-robots: robots.txt is not obeyed; crawl only sites you own", err=True)
+        settings = Settings(
+            start_url=start_url,
+            max_pages=max_pages,
+            max_depth=max_depth,
+            delay=delay,
+            concurrency=concurrency,
+            include=include,
+            exclude=exclude,
+            user_agent=config.user_agent,
+            obey_robots=not ignore_robots,
+            timeout=timeout,
+            max_bytes=config.max_bytes,
+            sitemaps=not no_sitemaps,
+            **({"audit_workers": workers} if workers is not None else {}),
+        )
+        crawler = Crawler.create(db_path, settings, config, force=force, on_progress=show)
+        db = db_path
+    try:
+        asyncio.run(crawler.run())
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: resume with  auditor crawl --resume {db}", err=True)
+        return 130
+    finally:
+        show(None)
+    counts = crawler.store.counts()
+    click.echo(
+        f"{db}: {counts.get('done', 0)} pages done, {counts.get('failed', 0)} failed, "
+        f"{counts.get('skipped', 0)} skipped, {counts.get('queued', 0)} left in the queue"
+    )
+    crawler.store.close()
+    return 0
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "html"]), default="text", show_default=True
+)
+@click.option("-o", "--output", help="Write the report to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@_guard
+def report(source: Path, fmt: str, output: str | None, force: bool, config_path: Path | None) -> int:
+    """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results."""
+    from auditor.config import load
+    from auditor.report.load import load_result
+    from auditor.report.render import render
+
+    result = load_result(source, load(config_path))
+    write_output(render(result, fmt, output is None and sys.stdout.isatty()), output, force)
     return 0

@@ -9,12 +9,14 @@ from typing import Any
 
 from auditor.checks import KINDS
 from auditor.config import Config
-from auditor.models import SEVERITY_RANK, Finding, Page
+from auditor.models import SEVERITY_RANK, Finding, Page, Site
 from auditor.rulefiles import Rule, load_rules
 
 # A rule that fires many times on one page costs at most this many times its weight: the score says how
 # many kinds of problem a page has more than how often one of them recurs.
 MAX_WEIGHT_MULTIPLE = 2
+# A message names at most this many items of a list (pages, terms); the evidence keeps them all.
+MAX_LISTED = 5
 
 
 def active_rules(config: Config, scope: str = "page") -> tuple[Rule, ...]:
@@ -45,7 +47,8 @@ class _Quiet(string.Formatter):
     def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         value = kwargs.get(str(key), "?")
         if isinstance(value, list | tuple):
-            return ", ".join(str(v) for v in value)
+            shown = ", ".join(str(v) for v in value[:MAX_LISTED])
+            return shown + (f" and {len(value) - MAX_LISTED} more" if len(value) > MAX_LISTED else "")
         return value
 
 
@@ -75,6 +78,31 @@ def run(page: Page, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
                     message=word(rule, evidence.values),
                     block=evidence.block,
                     selector=block.selector if block is not None else None,
+                    evidence=evidence.values,
+                    weight=rule.weight,
+                    title=rule.failure_title,
+                )
+            )
+        if not found:
+            passed.append(rule.id)
+    return _cap(findings), passed
+
+
+def run_site(site: Site, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
+    """The site-wide findings (each names its pages in `evidence["pages"]`), and the site rules that passed."""
+    findings: list[Finding] = []
+    passed: list[str] = []
+    for rule in rules:
+        found = False
+        for evidence in KINDS[rule.kind].check(site, rule.options):
+            found = True
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=rule.severity,
+                    message=word(rule, evidence.values),
+                    block=None,
+                    selector=None,
                     evidence=evidence.values,
                     weight=rule.weight,
                     title=rule.failure_title,

@@ -133,6 +133,10 @@ class Layout:
     lang: str | None
     base: str | None
     has_main: bool
+    canonical: str | None = None
+    """The href of <link rel="canonical">, as written."""
+    robots: str = ""
+    """The content of <meta name="robots">, lowercased ("noindex, nofollow")."""
 
 
 # An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
@@ -379,7 +383,18 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
             buf.append(text)
     if buf or pending:
         flush()
-    return Layout(pieces, anchors, scripts, title, lang, base, has_main=main is not None)
+    canonical = next(
+        (
+            link.get("href", "").strip()
+            for link in root.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href")
+        ),
+        None,
+    )
+    robots = " ".join(
+        (m.get("content") or "").lower() for m in root.iter("meta") if (m.get("name") or "").lower() == "robots"
+    )
+    return Layout(pieces, anchors, scripts, title, lang, base, main is not None, canonical or None, robots)
 
 
 def _main_element(root: etree._Element) -> etree._Element | None:

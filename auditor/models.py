@@ -123,6 +123,11 @@ class PageResult:
     scripts: tuple[AutoAffiliateScript, ...] = ()
     title: str | None = None
     rules_passed: tuple[str, ...] = ()
+    canonical: str | None = None
+    """The page's canonical URL (<link rel="canonical">), absolute."""
+    noindex: bool = False
+    nofollow: bool = False
+    """<meta name="robots"> asks crawlers not to index the page / not to follow its links."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,8 @@ class Page:
     disclosure: Disclosure
     scripts: tuple[AutoAffiliateScript, ...]
     metrics: dict[str, Any]
+    canonical: str | None = None
+    robots: str = ""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Results shared between checks (the page's TF-IDF model), computed once on first use."""
 
@@ -146,3 +153,29 @@ class Page:
     @property
     def affiliate_links(self) -> tuple[Link, ...]:
         return tuple(link for link in self.links if link.affiliate)
+
+
+@dataclass(frozen=True, slots=True)
+class SitePage:
+    """One crawled URL: how the fetch went, and the page's result in the JSON contract when it was audited."""
+
+    url: str
+    status: int | None
+    depth: int | None
+    error: str | None
+    result: dict[str, Any] | None
+    text: str = ""
+    """The page's main content (editorial, affiliate and disclosure blocks), for near-duplicate detection."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A whole site as the site checks see it."""
+
+    start_url: str
+    pages: tuple[SitePage, ...]
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def audited(self) -> tuple[SitePage, ...]:
+        return tuple(p for p in self.pages if p.result is not None and not p.result.get("error"))

@@ -48,6 +48,9 @@ def audit_html(
         scripts=page.scripts,
         title=page.title,
         rules_passed=tuple(passed),
+        canonical=page.canonical,
+        noindex="noindex" in page.robots or "none" in page.robots.split(),
+        nofollow="nofollow" in page.robots or "none" in page.robots.split(),
     )
 
 
@@ -88,6 +91,8 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         disclosure=disclosures.judge(statements, first_affiliate, segment.after_content(blocks)),
         scripts=tuple(_scripts(read.scripts, catalogue)),
         metrics={},
+        canonical=_canonical(read.canonical, url),
+        robots=read.robots,
     )
     page.metrics.update(metrics(page, unresolved))
     return page
@@ -157,6 +162,11 @@ def _block_texts(
         )
         for i, g in enumerate(groups)
     ]
+
+
+def _canonical(raw: str | None, url: str) -> str | None:
+    target = links.absolute(raw, url) if raw else None
+    return target.href if target is not None else None
 
 
 def _targets(anchors: Sequence[layout.Anchor], base: str) -> list[tuple[layout.Anchor, links.Url]]:

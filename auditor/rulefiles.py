@@ -137,5 +137,11 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read rule file {path.name}: {exc}") from None
-        rules.append(parse_rule(path.stem, data, {k: v.DEFAULTS for k, v in KINDS.items()}))
+        rule = parse_rule(path.stem, data, {k: v.DEFAULTS for k, v in KINDS.items()})
+        kind_scope = getattr(KINDS[rule.kind], "SCOPE", "page")
+        if rule.scope != kind_scope:
+            raise ConfigError(
+                f"rule {rule.id}: check kind {rule.kind} is a {kind_scope} check; set scope = {kind_scope!r}"
+            )
+        rules.append(rule)
     return tuple(rules)

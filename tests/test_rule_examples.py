@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from auditor import Config, audit_html
+from auditor import Config, audit_html, to_dict
 from auditor.rulefiles import Rule, load_rules
+from auditor.site import assemble, from_results
 
 RULES = load_rules()
 _FILLER = (
@@ -33,7 +34,25 @@ def test_every_rule_has_a_failing_and_a_passing_example() -> None:
 
 
 def _cases() -> list[tuple[Rule, int]]:
-    return [(rule, i) for rule in RULES for i in range(len(rule.examples))]
+    return [(rule, i) for rule in RULES if rule.scope == "page" for i in range(len(rule.examples))]
+
+
+def _site_cases() -> list[tuple[Rule, str]]:
+    return [(rule, expect) for rule in RULES if rule.scope == "site" for expect in ("fail", "pass")]
+
+
+@pytest.mark.parametrize(("rule", "expect"), _site_cases(), ids=lambda v: v.id if isinstance(v, Rule) else str(v))
+def test_site_rule_examples(rule: Rule, expect: str) -> None:
+    """A site rule's examples of one kind form one site: its failing pages together, its passing pages together."""
+    pages = [e for e in rule.examples if e.expect == expect]
+    results = [to_dict(audit_html(expand(e.html), url=e.url)) for e in pages]
+    site = assemble(from_results(results), Config(select=(rule.id,)))
+    hits = [f for f in site["findings"] if f["rule"] == rule.id]
+    if expect == "fail":
+        assert hits, f"{rule.id}: the failing site raised nothing"
+        assert all(url in {p.url for p in pages} for f in hits for url in f["evidence"].get("pages", []))
+    else:
+        assert not hits, f"{rule.id}: the passing site raised {[f['message'] for f in hits]}"
 
 
 @pytest.mark.parametrize(("rule", "index"), _cases(), ids=lambda v: v.id if isinstance(v, Rule) else str(v))

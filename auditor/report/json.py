@@ -32,6 +32,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
                 "text": b.text,
                 "tag": b.tag,
                 "heading": b.heading,
+                "hidden": b.hidden,
             }
             for b in result.blocks
         ],
@@ -61,6 +62,8 @@ def to_dict(result: PageResult) -> dict[str, Any]:
                     "block": s.block,
                     "region": s.region,
                     "vague_terms": list(s.vague_terms),
+                    "hidden": s.hidden,
+                    "trails_link": s.trails_link,
                 }
                 for s in disclosure.statements
             ],
@@ -80,6 +83,8 @@ def to_dict(result: PageResult) -> dict[str, Any]:
         ],
         "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
         "title": result.title,
+        "canonical": result.canonical,
+        "robots": {"noindex": result.noindex, "nofollow": result.nofollow},
         "rules_passed": list(result.rules_passed),
         "tool": {"name": "affiliate-auditor", "version": __version__},
     }

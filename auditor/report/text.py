@@ -73,3 +73,51 @@ def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = Fa
         if i:
             console.print()
         render_page(page, console, verbose)
+
+
+def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None:
+    """The site summary: numbers, site findings, then the worst pages."""
+    m = site["metrics"]
+    coverage = m.get("disclosure_coverage")
+    console.print(
+        Text.assemble((site.get("start_url") or "(site)", "bold"), "  site score ", (f"{site['score']}/100", "bold"))
+    )
+    console.print(
+        f"  {m['pages']} pages ({m['pages_audited']} audited, {m['pages_failed']} not), "
+        f"{m['pages_with_affiliate_links']} with affiliate links, disclosure coverage "
+        f"{'-' if coverage is None else f'{coverage:.0%}'}, mean page score {m.get('score_mean')}"
+    )
+    if site["findings"]:
+        table = Table("severity", "rule", "finding", box=None, pad_edge=False, header_style="bold")
+        for f in site["findings"]:
+            table.add_row(Text(f["severity"], style=_STYLE[f["severity"]]), f["rule"], Text(f["message"]))
+        console.print(table)
+    pages = sorted((p for p in site["pages"] if not p.get("error")), key=lambda p: p["score"])[:worst]
+    if pages:
+        table = Table(
+            "score",
+            "page",
+            "links",
+            "disclosure",
+            "findings",
+            box=None,
+            pad_edge=False,
+            header_style="bold",
+            title="worst pages",
+        )
+        for p in pages:
+            d = p["disclosure"]
+            table.add_row(
+                str(p["score"]),
+                Text(p["url"]),
+                str(p["metrics"].get("affiliate_links", 0)),
+                d["placement"].replace("_", " ") if d["present"] else "none",
+                str(len(p["findings"])),
+            )
+        console.print(table)
+    failed = [p for p in site["pages"] if p.get("error")]
+    if failed:
+        console.print(
+            f"  {len(failed)} page(s) not audited, e.g. {escape(failed[0]['url'])}: {escape(str(failed[0]['error']))}",
+            style="dim",
+        )

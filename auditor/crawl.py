@@ -1,0 +1,544 @@
+"""Crawl a site politely and resumably, auditing each page as it arrives.
+
+The frontier lives in the crawl database (see `store`), so the crawl can be killed at any moment and resumed.
+Politeness follows Scrapy's defaults where they exist: robots.txt obeyed (Protego), Crawl-delay honoured, one
+delay per host, retries with back-off on 5xx and timeouts, Retry-After on 429/503 (which also slows the host
+down, AutoThrottle-style), size and time caps, depth and page limits, an identifying User-Agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from auditor.config import USER_AGENT, Config
+from auditor.errors import AuditError, ConfigError
+from auditor.fetch import HTML_TYPES
+from auditor.robots import Robots, sitemap_urls
+from auditor.store import Claim, Store
+from auditor.urls import Scope, host_key, normalize
+
+RETRY_STATUSES = frozenset((500, 502, 503, 504, 408, 522, 524))
+THROTTLE_STATUSES = frozenset((429, 503))
+MAX_SITEMAPS = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A crawl's settings; saved in the database so that --resume continues with the same ones."""
+
+    start_url: str
+    max_pages: int = 10_000
+    max_depth: int = 10
+    delay: float = 0.5
+    concurrency: int = 4
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    user_agent: str = USER_AGENT
+    obey_robots: bool = True
+    timeout: float = 20.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 2
+    backoff: float = 1.0
+    max_retry_after: float = 120.0
+    sitemaps: bool = True
+    audit_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Settings:
+        data = json.loads(raw)
+        for key in ("include", "exclude"):
+            data[key] = tuple(data.get(key, ()))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    failed: int = 0
+    queued: int = 0
+    in_flight: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started_at
+        return (self.done + self.failed) / elapsed if elapsed > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    status: int
+    final_url: str
+    content_type: str
+    encoding: str | None
+    body: bytes
+    location: str | None
+    retry_after: float | None
+    elapsed: float
+
+
+def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> dict[str, Any]:
+    """Audit one fetched page (in a worker process): the page result, its links, its main text."""
+    from auditor.pipeline import audit_html
+    from auditor.report.json import to_dict
+
+    try:
+        result = audit_html(body, url, config, encoding=encoding)
+    except AuditError as exc:
+        return {"error": str(exc)}
+    page = to_dict(result)
+    text = " ".join(
+        b["text"]
+        for b in page["blocks"]
+        if b["region"] == "main" and b["kind"] in ("editorial", "affiliate", "disclosure")
+    )
+    return {
+        "page": page,
+        "links": [link["href"] for link in page["links"]],
+        "canonical": result.canonical,
+        "nofollow": result.nofollow,
+        "text": text,
+    }
+
+
+class Crawler:
+    """One crawl: its settings, database, frontier scheduling and politeness state."""
+
+    def __init__(
+        self, store: Store, settings: Settings, config: Config, on_progress: Callable[[Progress], None] | None = None
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.config = config
+        self.scope = Scope.of(settings.start_url, settings.include, settings.exclude)
+        self.on_progress = on_progress
+        self.progress = Progress()
+        self.robots: dict[str, Robots] = {}
+        self.next_slot: dict[str, float] = {}
+        self.host_delay: dict[str, float] = {}
+        self.in_flight = 0
+        self.finished = 0
+        self.changed = asyncio.Condition()
+        self.stopping = False
+
+    # -- setup ------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        db: Path,
+        settings: Settings,
+        config: Config,
+        force: bool = False,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> Crawler:
+        if db.exists():
+            if not force:
+                raise ConfigError(f"{db} exists; resume it with --resume, or use --force to start over")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        start = normalize(settings.start_url)
+        if start is None:
+            raise ConfigError(f"{settings.start_url}: not an http(s) URL")
+        store = Store.open(db, create=True)
+        settings = Settings(**{**asdict(settings), "start_url": start})
+        store.set("settings", settings.to_json())
+        store.set("state", "new")
+        return cls(store, settings, config, on_progress)
+
+    @classmethod
+    def resume(cls, db: Path, config: Config, on_progress: Callable[[Progress], None] | None = None) -> Crawler:
+        store = Store.open(db, create=False)
+        raw = store.get("settings")
+        if raw is None:
+            raise ConfigError(f"{db}: not a crawl database (no settings)")
+        return cls(store, Settings.from_json(raw), config, on_progress)
+
+    # -- politeness -------------------------------------------------------------------------------------------
+
+    async def _robots(self, client: httpx.AsyncClient, url: str) -> Robots:
+        host = host_key(url)
+        if host not in self.robots:
+            ua = self.settings.user_agent
+            if not self.settings.obey_robots:
+                robots = Robots.everything(ua, "robots.txt ignored (--ignore-robots)")
+            else:
+                parts = urlsplit(url)
+                try:
+                    got = await self._get(client, f"{parts.scheme}://{parts.netloc}/robots.txt", html=False)
+                    if got.status >= 500 or got.status == 429:
+                        robots = Robots.nothing(ua, f"robots.txt answered HTTP {got.status}: nothing is fetched")
+                    elif got.status >= 400:
+                        robots = Robots.everything(ua)
+                    elif 300 <= got.status < 400:
+                        robots = Robots.everything(ua, "robots.txt redirects; treated as absent")
+                    else:
+                        robots = Robots.parse(got.body, ua)
+                except (httpx.HTTPError, OSError, TimeoutError, AuditError) as exc:
+                    robots = Robots.nothing(ua, f"robots.txt unreachable ({type(exc).__name__}): nothing is fetched")
+            self.robots[host] = robots
+            self.host_delay[host] = max(self.settings.delay, min(robots.delay, 60.0))
+            if robots.note:
+                self.store.set(f"robots:{host}", robots.note)
+        return self.robots[host]
+
+    async def _wait_turn(self, host: str) -> None:
+        """Space requests to one host by its delay (the larger of --delay and Crawl-delay)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self.next_slot.get(host, now))
+        self.next_slot[host] = slot + self.host_delay.get(host, self.settings.delay)
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def _slow_down(self, host: str, seconds: float) -> None:
+        """After a 429/503, wait before the next request to this host and double its delay (capped)."""
+        loop = asyncio.get_running_loop()
+        self.host_delay[host] = min(max(self.host_delay.get(host, 0.0) * 2, 0.25), 10.0)
+        self.next_slot[host] = max(self.next_slot.get(host, 0.0), loop.time() + seconds)
+
+    # -- fetching ---------------------------------------------------------------------------------------------
+
+    async def _get(self, client: httpx.AsyncClient, url: str, html: bool = True) -> Fetched:
+        """One GET, not following redirects, with the size cap and a deadline on the whole response."""
+        started = time.monotonic()
+        limit = self.settings.max_bytes
+        async with asyncio.timeout(self.settings.timeout), client.stream("GET", url) as response:
+            status = response.status_code
+            retry_after = _retry_after(response.headers.get("retry-after"))
+            location = response.headers.get("location") if 300 <= status < 400 else None
+            content_type = response.headers.get("content-type", "")
+            mime = content_type.split(";")[0].strip().lower()
+            if status >= 300 or (html and mime and mime not in HTML_TYPES):
+                return Fetched(
+                    status,
+                    str(response.url),
+                    content_type,
+                    None,
+                    b"",
+                    location,
+                    retry_after,
+                    time.monotonic() - started,
+                )
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise AuditError(f"Content-Length {int(declared):,} is over the {limit:,}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decoded: the cap bounds a gzip bomb's inflated size
+                size += len(chunk)
+                if size > limit:
+                    raise AuditError(f"the response passed the {limit:,}-byte limit")
+                chunks.append(chunk)
+            return Fetched(
+                status,
+                str(response.url),
+                content_type,
+                response.charset_encoding,
+                b"".join(chunks),
+                None,
+                retry_after,
+                time.monotonic() - started,
+            )
+
+    # -- the crawl --------------------------------------------------------------------------------------------
+
+    async def _seed(self, client: httpx.AsyncClient) -> None:
+        start = self.settings.start_url
+        robots = await self._robots(client, start)
+        if self.store.get("state") != "new":
+            self.store.resume()
+            return
+        if robots.allowed(start):
+            self.store.enqueue([(start, 0, "start")])
+        else:
+            self.store.skip(start, 0, "start", "disallowed by robots.txt")
+        if self.settings.sitemaps:
+            await self._read_sitemaps(client, robots)
+        self.store.set("state", "running")
+
+    async def _read_sitemaps(self, client: httpx.AsyncClient, robots: Robots) -> None:
+        parts = urlsplit(self.settings.start_url)
+        pending = list(robots.sitemaps) or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
+        seen: set[str] = set()
+        found: list[tuple[str, int, str]] = []
+        while pending and len(seen) < MAX_SITEMAPS:
+            sitemap = pending.pop(0)
+            if sitemap in seen or self.scope.why_not(sitemap) == "off-site":
+                continue
+            seen.add(sitemap)
+            try:
+                got = await self._get(client, sitemap, html=False)
+            except (httpx.HTTPError, OSError, TimeoutError, AuditError) as exc:
+                self.store.log_fetch(sitemap, None, f"sitemap: {type(exc).__name__}", 0.0)
+                continue
+            self.store.log_fetch(sitemap, got.status, None, got.elapsed)
+            if got.status != 200:
+                continue
+            pages, children = sitemap_urls(got.body)
+            pending.extend(children)
+            for page in pages:
+                url = normalize(page)
+                if url is None or self.scope.why_not(url) is not None:
+                    continue
+                if robots.allowed(url):
+                    found.append((url, 1, "sitemap"))
+                else:
+                    self.store.skip(url, 1, "sitemap", "disallowed by robots.txt")
+        self.store.enqueue(found)
+
+    async def _next(self) -> Claim | None:
+        """The next URL to fetch, waiting for postponed ones; None when the crawl is complete."""
+        async with self.changed:
+            while not self.stopping:
+                if self.finished + self.in_flight >= self.settings.max_pages:
+                    if self.in_flight == 0:
+                        return None
+                    await self.changed.wait()
+                    continue
+                claims = self.store.claim(1, time.time())
+                if claims:
+                    self.in_flight += 1
+                    return claims[0]
+                wake = self.store.next_wake()
+                if wake is None and self.in_flight == 0:
+                    return None
+                timeout = None if wake is None else max(0.01, wake - time.time())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout)
+            return None
+
+    async def _done(self, counted: bool) -> None:
+        async with self.changed:
+            self.in_flight -= 1
+            self.finished += counted
+            self.changed.notify_all()
+        if self.on_progress is not None:
+            counts = self.store.counts()
+            self.progress.done = counts.get("done", 0)
+            self.progress.failed = counts.get("failed", 0)
+            self.progress.queued = counts.get("queued", 0)
+            self.progress.in_flight = self.in_flight
+            self.on_progress(self.progress)
+
+    async def _worker(self, client: httpx.AsyncClient, executor: Executor | None) -> None:
+        while (claim := await self._next()) is not None:
+            counted = True
+            try:
+                counted = await self._visit(client, executor, claim)
+            finally:
+                await self._done(counted)
+
+    async def _visit(self, client: httpx.AsyncClient, executor: Executor | None, claim: Claim) -> bool:
+        """Fetch, audit and record one URL; returns False when it was only postponed."""
+        url, host = claim.url, host_key(claim.url)
+        robots = await self._robots(client, url)
+        if not robots.allowed(url):
+            self.store.finish(url, depth=claim.depth, state="skipped", error="disallowed by robots.txt")
+            return True
+        await self._wait_turn(host)
+        try:
+            got = await self._get(client, url)
+        except AuditError as exc:
+            self.store.log_fetch(url, None, str(exc), 0.0)
+            self.store.finish(url, depth=claim.depth, state="failed", error=str(exc))
+            return True
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            error = _explain(exc, self.settings.timeout)
+            self.store.log_fetch(url, None, error, 0.0)
+            return self._retry(claim, error, None)
+        self.store.log_fetch(url, got.status, None, got.elapsed)
+        if got.status in THROTTLE_STATUSES:
+            wait = min(got.retry_after or self.settings.backoff * 2**claim.attempts, self.settings.max_retry_after)
+            self._slow_down(host, wait)
+            return self._retry(claim, f"HTTP {got.status}", wait)
+        if got.status in RETRY_STATUSES:
+            return self._retry(claim, f"HTTP {got.status}", None)
+        if 300 <= got.status < 400:
+            return self._redirect(claim, got)
+        if got.status >= 400:
+            self.store.finish(
+                url,
+                depth=claim.depth,
+                state="failed",
+                status=got.status,
+                error=f"HTTP {got.status}",
+                final_url=got.final_url,
+                elapsed=got.elapsed,
+            )
+            return True
+        if not got.body and got.content_type.split(";")[0].strip().lower() not in ("", *HTML_TYPES):
+            self.store.finish(
+                url,
+                depth=claim.depth,
+                state="done",
+                status=got.status,
+                content_type=got.content_type,
+                error=f"not HTML ({got.content_type}); skipped",
+                final_url=got.final_url,
+                elapsed=got.elapsed,
+            )
+            return True
+        config = self.config
+        if executor is None:
+            audited = audit_job(got.body, got.final_url, got.encoding, config)
+        else:
+            loop = asyncio.get_running_loop()
+            audited = await loop.run_in_executor(executor, audit_job, got.body, got.final_url, got.encoding, config)
+        self._record(claim, got, audited)
+        return True
+
+    def _retry(self, claim: Claim, error: str, wait: float | None) -> bool:
+        if claim.attempts >= self.settings.retries:
+            self.store.finish(
+                claim.url, depth=claim.depth, state="failed", error=f"{error} (after {claim.attempts + 1} attempts)"
+            )
+            return True
+        delay = wait if wait is not None else self.settings.backoff * 2**claim.attempts
+        self.store.postpone(claim.url, time.time() + delay, error)
+        return False
+
+    def _redirect(self, claim: Claim, got: Fetched) -> bool:
+        target = normalize(urljoin(claim.url, got.location or "")) if got.location else None
+        if target is None:
+            self.store.finish(
+                claim.url,
+                depth=claim.depth,
+                state="failed",
+                status=got.status,
+                error=f"HTTP {got.status} without a usable Location",
+            )
+            return True
+        reason = self.scope.why_not(target)
+        links = [(target, claim.depth, claim.url)] if reason is None else []
+        skipped = [(target, claim.depth, claim.url, reason)] if reason is not None else []
+        self.store.finish(
+            claim.url,
+            depth=claim.depth,
+            state="done",
+            status=got.status,
+            final_url=target,
+            error=f"redirects to {target}",
+            links=links,
+            skipped=skipped,
+            elapsed=got.elapsed,
+        )
+        return True
+
+    def _record(self, claim: Claim, got: Fetched, audited: dict[str, Any]) -> None:
+        if "error" in audited:
+            self.store.finish(
+                claim.url,
+                depth=claim.depth,
+                state="failed",
+                status=got.status,
+                content_type=got.content_type,
+                size=len(got.body),
+                error=audited["error"],
+                final_url=got.final_url,
+                elapsed=got.elapsed,
+            )
+            return
+        links: list[tuple[str, int, str]] = []
+        skipped: list[tuple[str, int, str, str]] = []
+        depth = claim.depth + 1
+        robots = self.robots.get(host_key(claim.url))
+        candidates = list(audited["links"])
+        if audited.get("canonical"):
+            candidates.append(urljoin(got.final_url, audited["canonical"]))
+        if not audited.get("nofollow"):
+            seen: set[str] = set()
+            for href in candidates:
+                url = normalize(href)
+                if url is None or url in seen:
+                    continue
+                seen.add(url)
+                reason = self.scope.why_not(url)
+                if reason == "off-site":
+                    continue  # not ours to list
+                if reason is None and depth > self.settings.max_depth:
+                    reason = f"deeper than --max-depth {self.settings.max_depth}"
+                if reason is None and robots is not None and not robots.allowed(url):
+                    reason = "disallowed by robots.txt"
+                if reason is None:
+                    links.append((url, depth, claim.url))
+                else:
+                    skipped.append((url, depth, claim.url, reason))
+        self.store.finish(
+            claim.url,
+            depth=claim.depth,
+            state="done",
+            status=got.status,
+            content_type=got.content_type,
+            size=len(got.body),
+            elapsed=got.elapsed,
+            final_url=got.final_url,
+            result=audited["page"],
+            text=audited["text"],
+            links=links,
+            skipped=skipped,
+        )
+
+    async def run(self) -> Progress:
+        limits = httpx.Limits(
+            max_connections=self.settings.concurrency, max_keepalive_connections=self.settings.concurrency
+        )
+        headers = {"User-Agent": self.settings.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
+        self.finished = self.store.page_count()
+        executor: Executor | None = None
+        if self.settings.audit_workers > 0:
+            executor = ProcessPoolExecutor(self.settings.audit_workers)
+        try:
+            async with httpx.AsyncClient(
+                follow_redirects=False, timeout=self.settings.timeout, headers=headers, limits=limits
+            ) as client:
+                await self._seed(client)
+                workers = [
+                    asyncio.create_task(self._worker(client, executor)) for _ in range(self.settings.concurrency)
+                ]
+                await asyncio.gather(*workers)
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+        if self.store.counts().get("queued", 0) == 0:
+            self.store.set("state", "finished")
+        return self.progress
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _explain(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"no complete answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"broken response ({exc})"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,83 @@
+"""Near-duplicate pages: MinHash signatures of word shingles, LSH banding to find candidates, and the MinHash
+estimate of Jaccard similarity to confirm them (datasketch does the MinHash and the LSH).
+
+Screaming Frog flags near-duplicates at 90% similarity of the main content, Semrush at 85%; the default here is
+Screaming Frog's. Shingles are hashed with CRC-32, which is stable across processes (Python's `hash` is salted),
+so signatures computed on different machines agree.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+NUM_PERM = 128
+SHINGLE = 5
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _crc32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
+    """The text's word n-grams, lowercased; a text shorter than n words is one shingle."""
+    words = _WORD.findall(text.lower())
+    if len(words) <= size:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def signatures(texts: Sequence[str], num_perm: int = NUM_PERM) -> list[Any]:
+    """One LeanMinHash per text (an empty text gets the signature of the empty set)."""
+    from datasketch import LeanMinHash, MinHash
+
+    hashes = MinHash.bulk([shingles(t) for t in texts], num_perm=num_perm, hashfunc=_crc32)
+    return [LeanMinHash(h) for h in hashes]
+
+
+def groups(
+    texts: Mapping[K, str], threshold: float = 0.9, min_words: int = 30, num_perm: int = NUM_PERM
+) -> list[list[tuple[K, float]]]:
+    """Groups of near-duplicate texts: each group lists (key, estimated similarity to the group's first member),
+    first member first. Texts shorter than `min_words` words are left out (thin pages match everything)."""
+    from datasketch import MinHashLSH
+
+    keys = [k for k, t in texts.items() if len(t.split()) >= min_words]
+    if len(keys) < 2:
+        return []
+    sigs = signatures([texts[k] for k in keys], num_perm)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    with lsh.insertion_session() as session:
+        for index, sig in enumerate(sigs):
+            session.insert(index, sig, check_duplication=False)
+    pairs: list[tuple[int, int]] = []
+    for index, sig in enumerate(sigs):
+        for other in lsh.query(sig):
+            if other > index and sig.jaccard(sigs[other]) >= threshold:
+                pairs.append((index, other))
+    return [[(keys[i], round(sigs[members[0]].jaccard(sigs[i]), 3)) for i in members] for members in _union(pairs)]
+
+
+def _union(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = {}
+    for i in list(parent):
+        members.setdefault(root(i), []).append(i)
+    return sorted((sorted(m) for m in members.values()), key=lambda m: m[0])

@@ -1,0 +1,131 @@
+"""A site as a whole: its pages' results, the site-wide checks, and the site result (schema auditor/site@1)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from itertools import pairwise
+from statistics import mean, median
+from typing import Any
+
+from auditor import __version__, engine
+from auditor.config import Config
+from auditor.models import Site, SitePage
+from auditor.report.json import PAGE_SCHEMA
+from auditor.store import Store
+
+SITE_SCHEMA = "auditor/site@1"
+SCORE_BUCKETS = (0, 20, 40, 60, 80, 100)
+
+
+def from_store(store: Store) -> Site:
+    """The site a crawl database holds: every URL it recorded, audited or not."""
+    settings = store.settings()
+    pages = tuple(
+        SitePage(row.url, row.status, row.depth, row.error, row.result, row.text or "") for row in store.pages()
+    )
+    return Site(settings.get("start_url", ""), pages)
+
+
+def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site:
+    """A site from page results in the JSON contract (a JSON Lines file, a batch output)."""
+    pages = []
+    for page in results:
+        text = " ".join(
+            b["text"]
+            for b in page.get("blocks", [])
+            if b.get("region") == "main" and b.get("kind") in ("editorial", "affiliate", "disclosure")
+        )
+        crawl = page.get("crawl") or {}
+        pages.append(
+            SitePage(
+                page.get("url", ""),
+                crawl.get("status"),
+                crawl.get("depth"),
+                page.get("error"),
+                page if not page.get("error") else None,
+                text,
+            )
+        )
+    return Site(start_url or (pages[0].url if pages else ""), tuple(pages))
+
+
+def page_entry(page: SitePage) -> dict[str, Any]:
+    """One page of the site result: the page contract, plus how the crawl got it."""
+    crawl = {"status": page.status, "depth": page.depth}
+    if page.result is not None:
+        return {**page.result, "crawl": crawl}
+    return {
+        "schema": PAGE_SCHEMA,
+        "url": page.url,
+        "error": page.error or "not audited",
+        "language": None,
+        "score": 0,
+        "metrics": {},
+        "blocks": [],
+        "links": [],
+        "findings": [],
+        "disclosure": {"present": False, "kind": "none", "placement": "none", "texts": []},
+        "crawl": crawl,
+    }
+
+
+def metrics(site: Site) -> dict[str, Any]:
+    audited = [p.result for p in site.audited if p.result is not None]
+    selling = [r for r in audited if r["metrics"].get("affiliate_links", 0) > 0]
+    disclosed = [r for r in selling if r["disclosure"]["present"]]
+    scores = [int(r["score"]) for r in audited]
+    histogram = Counter(min(s // 20, 4) for s in scores)
+    networks: Counter[str] = Counter()
+    for r in audited:
+        networks.update(r["metrics"].get("networks", {}))
+    return {
+        "pages": len(site.pages),
+        "pages_audited": len(audited),
+        "pages_failed": sum(1 for p in site.pages if p.result is None),
+        "pages_with_affiliate_links": len(selling),
+        "affiliate_links": sum(r["metrics"].get("affiliate_links", 0) for r in audited),
+        "disclosure_coverage": round(len(disclosed) / len(selling), 4) if selling else None,
+        "placements": dict(Counter(r["disclosure"]["placement"] for r in audited)),
+        "score_mean": round(mean(scores), 1) if scores else None,
+        "score_median": median(scores) if scores else None,
+        "score_histogram": [
+            {"from": low, "to": high, "pages": histogram.get(i, 0)}
+            for i, (low, high) in enumerate(pairwise(SCORE_BUCKETS))
+        ],
+        "networks": dict(networks.most_common()),
+        "statuses": dict(Counter(str(p.status) for p in site.pages)),
+        "density_median": median(r["metrics"].get("affiliate_links_per_1000_words", 0.0) for r in audited)
+        if audited
+        else None,
+    }
+
+
+def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
+    """The site result: pages, site findings, metrics, and the site score (the pages' mean score minus the
+    weight of each site finding)."""
+    findings, passed = engine.run_site(site, engine.active_rules(config or Config(), scope="site"))
+    numbers = metrics(site)
+    base = numbers["score_mean"] if numbers["score_mean"] is not None else 100
+    return {
+        "schema": SITE_SCHEMA,
+        "start_url": site.start_url,
+        "score": max(0, round(base - sum(f.weight for f in findings))),
+        "metrics": numbers,
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "block": None,
+                "selector": None,
+                "evidence": f.evidence,
+                "weight": f.weight,
+                "title": f.title,
+            }
+            for f in findings
+        ],
+        "rules_passed": passed,
+        "pages": [page_entry(p) for p in site.pages],
+        "tool": {"name": "affiliate-auditor", "version": __version__},
+    }

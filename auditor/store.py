@@ -1,0 +1,244 @@
+"""The crawl database (SQLite, WAL): the frontier, each fetch, and each page's result, committed page by page so
+that a crawl killed at any moment resumes where it stopped and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS frontier (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT UNIQUE NOT NULL,
+    depth INTEGER NOT NULL,
+    source TEXT,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (state, not_before, seq);
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    final_url TEXT,
+    status INTEGER,
+    content_type TEXT,
+    bytes INTEGER,
+    elapsed REAL,
+    fetched_at REAL NOT NULL,
+    depth INTEGER,
+    error TEXT,
+    result BLOB,
+    text BLOB
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    at REAL NOT NULL,
+    status INTEGER,
+    error TEXT,
+    elapsed REAL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    url: str
+    depth: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    url: str
+    final_url: str | None
+    status: int | None
+    content_type: str | None
+    depth: int | None
+    error: str | None
+    result: dict[str, Any] | None
+    text: str | None
+
+
+def _pack(value: str | None) -> bytes | None:
+    return None if value is None else zlib.compress(value.encode("utf-8"), 1)
+
+
+def _unpack(value: bytes | None) -> str | None:
+    return None if value is None else zlib.decompress(value).decode("utf-8")
+
+
+class Store:
+    """One crawl's database. All writes come from one thread (the crawler's event loop)."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = connection
+
+    @classmethod
+    def open(cls, path: Path, create: bool) -> Store:
+        """Open a crawl database; `create` makes a new one (refusing to reuse a file that is not one)."""
+        if not create and not path.is_file():
+            raise InputError(f"{path}: no such crawl database")
+        try:
+            db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: not a crawl database ({exc})") from None
+        store = cls(path, db)
+        version = store.get("schema")
+        if version is None:
+            store.set("schema", SCHEMA_VERSION)
+        elif version != SCHEMA_VERSION:
+            raise InputError(f"{path}: crawl database version {version}, this auditor reads {SCHEMA_VERSION}")
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- settings ---------------------------------------------------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def settings(self) -> dict[str, Any]:
+        raw = self.get("settings")
+        return {} if raw is None else dict(json.loads(raw))
+
+    # -- frontier ---------------------------------------------------------------------------------------------
+
+    def enqueue(self, urls: Iterable[tuple[str, int, str]]) -> int:
+        """Add (url, depth, source) rows not seen before; returns how many were new."""
+        before = self.db.total_changes
+        self.db.executemany("INSERT OR IGNORE INTO frontier (url, depth, source) VALUES (?, ?, ?)", urls)
+        return self.db.total_changes - before
+
+    def skip(self, url: str, depth: int, source: str, reason: str) -> None:
+        """Record a URL the crawl will not fetch (robots.txt, scope, limits), so it is counted once."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO frontier (url, depth, source, state, reason) VALUES (?, ?, ?, 'skipped', ?)",
+            (url, depth, source, reason),
+        )
+
+    def claim(self, limit: int, now: float) -> list[Claim]:
+        """Take up to `limit` queued URLs whose wait is over, oldest first, and mark them in flight."""
+        with self.db:
+            rows = self.db.execute(
+                "SELECT url, depth, attempts FROM frontier WHERE state = 'queued' AND not_before <= ? "
+                "ORDER BY seq LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            self.db.executemany("UPDATE frontier SET state = 'fetching' WHERE url = ?", [(r[0],) for r in rows])
+        return [Claim(r[0], r[1], r[2]) for r in rows]
+
+    def next_wake(self) -> float | None:
+        """When the earliest postponed URL may be fetched, or None when nothing is queued."""
+        row = self.db.execute("SELECT MIN(not_before) FROM frontier WHERE state = 'queued'").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def postpone(self, url: str, until: float, error: str | None) -> None:
+        """Put a URL back in the queue for a retry after `until` (back-off, Retry-After)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE frontier SET state = 'queued', attempts = attempts + 1, not_before = ?, reason = ? "
+                "WHERE url = ?",
+                (until, error, url),
+            )
+
+    def resume(self) -> int:
+        """After a crash, URLs that were in flight go back to the queue; returns how many."""
+        with self.db:
+            return self.db.execute("UPDATE frontier SET state = 'queued' WHERE state = 'fetching'").rowcount
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state").fetchall()
+        return {str(state): int(n) for state, n in rows}
+
+    # -- results ----------------------------------------------------------------------------------------------
+
+    def log_fetch(self, url: str, status: int | None, error: str | None, elapsed: float) -> None:
+        self.db.execute(
+            "INSERT INTO fetches (url, at, status, error, elapsed) VALUES (?, ?, ?, ?, ?)",
+            (url, time.time(), status, error, elapsed),
+        )
+
+    def finish(
+        self,
+        url: str,
+        *,
+        depth: int,
+        state: str,
+        final_url: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
+        size: int | None = None,
+        elapsed: float | None = None,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+        text: str | None = None,
+        links: Iterable[tuple[str, int, str]] = (),
+        skipped: Iterable[tuple[str, int, str, str]] = (),
+    ) -> None:
+        """Record a page and what it links to, in one transaction: after a crash either all of it is there or
+        none, and the page is fetched again."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO pages (url, final_url, status, content_type, bytes, elapsed, fetched_at, "
+                "depth, error, result, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    url,
+                    final_url,
+                    status,
+                    content_type,
+                    size,
+                    elapsed,
+                    time.time(),
+                    depth,
+                    error,
+                    _pack(json.dumps(result, ensure_ascii=False) if result is not None else None),
+                    _pack(text),
+                ),
+            )
+            self.db.execute("UPDATE frontier SET state = ?, reason = ? WHERE url = ?", (state, error, url))
+            self.enqueue(links)
+            for row in skipped:
+                self.skip(*row)
+
+    def pages(self) -> Iterator[PageRow]:
+        """Every recorded page, in the order the crawl found them."""
+        query = (
+            "SELECT p.url, p.final_url, p.status, p.content_type, p.depth, p.error, p.result, p.text "
+            "FROM pages p LEFT JOIN frontier f ON f.url = p.url ORDER BY f.seq, p.url"
+        )
+        for url, final_url, status, content_type, depth, error, result, text in self.db.execute(query):
+            raw = _unpack(result)
+            yield PageRow(
+                url,
+                final_url,
+                status,
+                content_type,
+                depth,
+                error,
+                json.loads(raw) if raw is not None else None,
+                _unpack(text),
+            )
+
+    def page_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])

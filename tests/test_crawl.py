@@ -1,0 +1,236 @@
+"""Crawling a generated site on 127.0.0.1: every politeness rule, every failure recorded, kill and resume."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+from auditor.config import Config
+from auditor.crawl import Crawler, Settings
+from auditor.site import assemble, from_store
+from auditor.store import Store
+
+from .sitegen import DISALLOWED, PLANTED, Site, serve_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = {
+    "delay": 0.0,
+    "concurrency": 8,
+    "max_depth": 8,
+    "timeout": 5.0,
+    "max_bytes": 2_000_000,
+    "backoff": 0.2,
+    "audit_workers": 2,
+}
+
+
+def crawl(base: str, db: Path, **overrides: Any) -> Crawler:
+    crawler = Crawler.create(db, Settings(start_url=base + "/", **{**SETTINGS, **overrides}), Config(), force=True)
+    asyncio.run(crawler.run())
+    return crawler
+
+
+def paths(store: Store) -> set[str]:
+    return {row.url.split("/", 3)[3] for row in store.pages()}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    site = Site()
+    db = tmp_path_factory.mktemp("crawl") / "site.sqlite"
+    with serve_site(site) as base:
+        crawler = crawl(base, db)
+    rows = {row.url: row for row in crawler.store.pages()}
+    result = assemble(from_store(crawler.store))
+    return {"site": site, "base": base, "db": db, "store": crawler.store, "rows": rows, "result": result}
+
+
+def test_crawl_finishes_and_records_every_url(crawled: dict[str, Any]) -> None:
+    store, rows, base = crawled["store"], crawled["rows"], crawled["base"]
+    assert store.get("state") == "finished"
+    assert store.counts().get("queued", 0) == 0 and store.counts().get("fetching", 0) == 0
+    assert len(rows) >= 520
+    for url in (f"{base}/articles/{n}" for n in range(1, 501)):
+        assert rows[url].result is not None, url
+    for row in rows.values():
+        assert row.result is not None or row.error, row.url  # every URL has a result or says why not
+
+
+def test_robots_txt_is_obeyed(crawled: dict[str, Any]) -> None:
+    site, store = crawled["site"], crawled["store"]
+    assert site.hits["/robots.txt"] == 1
+    assert not [p for p in site.hits if p.startswith(DISALLOWED)]
+    skipped = store.db.execute("SELECT url, reason FROM frontier WHERE state = 'skipped'").fetchall()
+    private = {url.split("/", 3)[3]: reason for url, reason in skipped if "/private/" in url}
+    assert set(private) == {"private/admin", "private/secret", "private/from-sitemap"}  # a sitemap lists one
+    assert all("robots" in reason for reason in private.values())
+
+
+def test_sitemaps_and_identity(crawled: dict[str, Any]) -> None:
+    site, rows, base = crawled["site"], crawled["rows"], crawled["base"]
+    for n in range(1, 6):  # only the sitemaps (one of them gzipped) list these
+        assert rows[f"{base}/orphan/{n}"].result is not None
+    assert site.agents == {Config().user_agent}
+    assert "affiliate-auditor" in next(iter(site.agents))
+
+
+def test_urls_are_normalised_and_deduplicated(crawled: dict[str, Any]) -> None:
+    rows, site = crawled["rows"], crawled["site"]
+    assert not [u for u in rows if "utm_" in u or "#" in u]
+    assert site.hits["/articles/1"] == 1 and site.hits["/"] == 1
+
+
+def test_redirects_depth_and_traps(crawled: dict[str, Any]) -> None:
+    rows, base, site = crawled["rows"], crawled["base"], crawled["site"]
+    assert rows[f"{base}/old/1"].status == 301
+    assert rows[f"{base}/old/1"].final_url == f"{base}/articles/1"
+    calendar = [p for p in site.hits if p.startswith("/calendar/")]
+    assert 1 <= len(calendar) <= SETTINGS["max_depth"]  # the endless calendar stops at the depth limit
+
+
+def test_failures_are_recorded_per_page(crawled: dict[str, Any]) -> None:
+    rows, base, site = crawled["rows"], crawled["base"], crawled["site"]
+    assert rows[f"{base}/missing/1"].status == 404 and rows[f"{base}/missing/1"].error == "HTTP 404"
+    assert site.hits["/broken-500"] == 3  # one try and two retries with back-off
+    assert "HTTP 500" in str(rows[f"{base}/broken-500"].error)
+    assert site.hits["/busy"] == 3 and rows[f"{base}/busy"].result is not None  # 429 + Retry-After, twice
+    assert "limit" in str(rows[f"{base}/huge"].error)
+    assert "not HTML" in str(rows[f"{base}/files/guide.pdf"].error)
+    assert "not HTML" in str(rows[f"{base}/img/photo.png"].error)
+    assert rows[f"{base}/broken-html/1"].result is not None
+    for n in (1, 2, 3):
+        assert rows[f"{base}/slow/{n}"].result is not None
+
+
+def test_site_result_and_planted_near_duplicates(crawled: dict[str, Any]) -> None:
+    result, base = crawled["result"], crawled["base"]
+    assert result["schema"] == "auditor/site@1"
+    groups = [set(f["evidence"]["pages"]) for f in result["findings"] if f["rule"] == "site-near-duplicates"]
+    planted = [{f"{base}/articles/{n}" for n in (original, *copies)} for original, copies in PLANTED.items()]
+    assert sorted(map(sorted, groups)) == sorted(map(sorted, planted))
+    metrics = result["metrics"]
+    assert metrics["pages_with_affiliate_links"] > 100
+    assert 0 < metrics["disclosure_coverage"] <= 1
+
+
+def test_report_from_the_database(crawled: dict[str, Any], tmp_path: Path) -> None:
+    db = str(crawled["db"])
+    for fmt in ("json", "jsonl", "csv", "html", "text"):
+        out = tmp_path / f"report.{fmt}"
+        result = CliRunner().invoke(main, ["report", db, "--format", fmt, "-o", str(out)])
+        assert result.exit_code == 0, result.stderr
+        assert out.stat().st_size > 1000
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["schema"] == "auditor/site@1"
+    lines = (tmp_path / "report.jsonl").read_text().splitlines()
+    assert len(lines) == len(data["pages"]) and json.loads(lines[0])["schema"] == "auditor/page@1"
+
+
+def test_crawl_delay_spaces_requests(tmp_path: Path) -> None:
+    site = Site(articles=6)
+    original = site.answer
+
+    def answer(handler: Any, base: str) -> None:
+        if handler.path == "/robots.txt":
+            body = b"User-agent: *\nCrawl-delay: 0.3\n"
+            handler.send_response(200)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        original(handler, base)
+
+    site.answer = answer  # type: ignore[method-assign]
+    with serve_site(site) as base:
+        crawl(base, tmp_path / "slow.sqlite", concurrency=4, max_pages=6, audit_workers=0, sitemaps=False)
+    times = sorted(t for t, path in site.times if path != "/robots.txt")
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert len(times) >= 5
+    assert min(gaps) >= 0.25, gaps
+
+
+def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_path: Path) -> None:
+    site = Site()
+    db = tmp_path / "killed.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with serve_site(site) as base:
+        args = [
+            sys.executable,
+            "-m",
+            "auditor",
+            "crawl",
+            base + "/",
+            "--db",
+            str(db),
+            "--delay",
+            "0",
+            "--concurrency",
+            "8",
+            "--max-depth",
+            "8",
+            "--timeout",
+            "5",
+            "--max-bytes",
+            "2000000",
+            "--workers",
+            "2",
+            "-q",
+        ]
+        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if db.exists():
+                try:
+                    done = Store.open(db, create=False).page_count()
+                except Exception:  # the crawler may be creating its tables
+                    continue
+                if done >= 250:
+                    break
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        killed_at = Store.open(db, create=False).page_count()
+        assert 0 < killed_at < 500, killed_at
+        resumed = subprocess.run(
+            [sys.executable, "-m", "auditor", "crawl", "--resume", str(db), "-q"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+    store = Store.open(db, create=False)
+    assert store.get("state") == "finished"
+    assert paths(store) == paths(crawled["store"])
+    # nothing fetched twice except what was in flight when the crawler died, and the planned retries
+    repeated = {p: n for p, n in site.hits.items() if n > 1 and p not in ("/broken-500", "/busy", "/robots.txt")}
+    assert len(repeated) <= 16, repeated
+
+
+def test_crawl_command_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["crawl"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    result = runner.invoke(main, ["crawl", "--resume", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 2 and "no such crawl database" in result.stderr
+    existing = tmp_path / "exists.sqlite"
+    existing.write_bytes(b"")
+    result = runner.invoke(main, ["crawl", "http://127.0.0.1:9/", "--db", str(existing)])
+    assert result.exit_code == 2 and "--force" in result.stderr
+    notdb = tmp_path / "notdb.sqlite"
+    notdb.write_bytes(b"this is not sqlite at all" * 100)
+    result = runner.invoke(main, ["crawl", "--resume", str(notdb)])
+    assert result.exit_code == 2 and "not a crawl database" in result.stderr
