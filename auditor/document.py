@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import threading
 from dataclasses import dataclass
 from itertools import chain
 
@@ -20,8 +21,21 @@ _WHATWG_ALIASES = {
     "us-ascii": "cp1252",
     "windows-1252": "cp1252",
 }
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
 _SNIFF = 4096
+# libxml2 reads at most this many nested elements (its limit with huge_tree); deeper content is dropped, and the
+# page's result says so.
+MAX_DEPTH = 2048
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """One parser per thread: lxml parsers must not be used by two threads at once."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+        )
+    return parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,8 @@ class Document:
     root: etree._Element
     encoding: str
     guessed: bool
+    notes: tuple[str, ...] = ()
+    """What could not be read (content nested deeper than MAX_DEPTH)."""
 
 
 def _codec(label: str | None) -> str | None:
@@ -86,9 +102,13 @@ def parse(data: bytes, declared_encoding: str | None = None) -> Document:
     # lxml refuses a str that carries an XML encoding declaration, so hand it UTF-8 bytes instead.
     utf8 = data if codec == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8", "replace")
     try:
-        root = etree.fromstring(utf8, parser=_PARSER)
+        parser = _parser()
+        root = etree.fromstring(utf8, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"the page cannot be parsed as HTML ({exc})") from None
     if root is None:
         raise InputError("the page cannot be parsed as HTML")
-    return Document(root=root, encoding=codec, guessed=guessed)
+    notes: tuple[str, ...] = ()
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        notes = (f"the page nests elements deeper than {MAX_DEPTH:,} levels; content below that depth was not read",)
+    return Document(root=root, encoding=codec, guessed=guessed, notes=notes)

@@ -215,17 +215,23 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     box_selectors: dict[int, str] = {}
     names_seen = classify_names.cache
 
-    def selector(depth: int = -1) -> str:
-        """The CSS path of the open element at `depth`, built from (and cached on) its ancestors' frames."""
-        frame = stack[depth]
-        if frame[_SELECTOR] is None:
+    def selector() -> str:
+        """The CSS path of the innermost open element, built from (and cached on) its ancestors' frames: walk
+        up to the nearest frame that knows its path, then fill in the frames below it (no recursion: pages nest
+        thousands of levels deep)."""
+        top = len(stack) - 1
+        known = top
+        while stack[known][_SELECTOR] is None:
+            known -= 1
+        above = stack[known][_SELECTOR]
+        for frame in stack[known + 1 : top + 1]:
             if frame[_IDENT] is not None:
                 frame[_SELECTOR] = "#" + frame[_IDENT]
             else:
                 step = f"{frame[_TAG]}:nth-of-type({frame[_NTH]})"
-                above = selector(depth - 1)
                 frame[_SELECTOR] = f"{above} > {step}" if above else frame[_TAG]
-        return frame[_SELECTOR]  # type: ignore[no-any-return]
+            above = frame[_SELECTOR]
+        return str(stack[top][_SELECTOR])
 
     def flush() -> None:
         nonlocal buf, pending, flushes

@@ -125,6 +125,8 @@ class PageResult:
     rules_passed: tuple[str, ...] = ()
     canonical: str | None = None
     """The page's canonical URL (<link rel="canonical">), absolute."""
+    notes: tuple[str, ...] = ()
+    """Limits the audit ran into (content nested too deep to read)."""
     noindex: bool = False
     nofollow: bool = False
     """<meta name="robots"> asks crawlers not to index the page / not to follow its links."""
@@ -144,6 +146,7 @@ class Page:
     metrics: dict[str, Any]
     canonical: str | None = None
     robots: str = ""
+    notes: tuple[str, ...] = ()
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Results shared between checks (the page's TF-IDF model), computed once on first use."""
 

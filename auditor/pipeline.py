@@ -49,6 +49,7 @@ def audit_html(
         title=page.title,
         rules_passed=tuple(passed),
         canonical=page.canonical,
+        notes=page.notes,
         noindex="noindex" in page.robots or "none" in page.robots.split(),
         nofollow="nofollow" in page.robots or "none" in page.robots.split(),
     )
@@ -72,7 +73,8 @@ def error_result(url: str, error: str) -> PageResult:
 def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
     """Everything the checks need to know of a page: blocks, links, disclosure, metrics."""
     catalogue = networks.load()
-    read = layout.read(parse(data, encoding).root, _names())
+    doc = parse(data, encoding)
+    read = layout.read(doc.root, _names())
     groups = segment.group(read)
     found_links, kept, unresolved = _classify_links(read, groups, url, catalogue)
     statements = disclosures.find(
@@ -93,6 +95,7 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         metrics={},
         canonical=_canonical(read.canonical, url),
         robots=read.robots,
+        notes=doc.notes,
     )
     page.metrics.update(metrics(page, unresolved))
     return page

@@ -84,6 +84,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
         "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
         "title": result.title,
         "canonical": result.canonical,
+        "notes": list(result.notes),
         "robots": {"noindex": result.noindex, "nofollow": result.nofollow},
         "rules_passed": list(result.rules_passed),
         "tool": {"name": "affiliate-auditor", "version": __version__},

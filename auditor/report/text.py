@@ -38,6 +38,8 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
     disclosure = "none" if not d["present"] else f"{d['kind'].replace('_', ' ')}, {_PLACEMENT[d['placement']]}"
     facts.append(f"disclosure: {disclosure}")
     console.print("  " + " · ".join(escape(f) for f in facts))
+    for note in page.get("notes", []):
+        console.print("  note: " + escape(note), style="yellow")
     if m.get("auto_affiliate_scripts"):
         console.print("  auto-affiliate scripts: " + escape(", ".join(m["auto_affiliate_scripts"])))
     findings = page["findings"]
