@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -27,10 +28,11 @@ from auditor.config import USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError
 from auditor.fetch import HTML_TYPES
 from auditor.robots import Robots, sitemap_urls
-from auditor.store import Claim, Store
+from auditor.store import Claim, Store, pack
 from auditor.urls import Scope, host_key, normalize
 
 RETRY_STATUSES = frozenset((500, 502, 503, 504, 408, 522, 524))
+KNOWN_MAX = 500_000
 THROTTLE_STATUSES = frozenset((429, 503))
 MAX_SITEMAPS = 50
 
@@ -94,7 +96,9 @@ class Fetched:
 
 
 def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> dict[str, Any]:
-    """Audit one fetched page (in a worker process): the page result, its links, its main text."""
+    """Audit one fetched page (in a worker process): the page result and its main text, already serialised and
+    compressed for the database, and the normalised URLs it links to. Everything per page that can run in a
+    worker runs here, so the crawler's own process only fetches and records."""
     from auditor.pipeline import audit_html
     from auditor.report.json import to_dict
 
@@ -108,12 +112,13 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
         for b in page["blocks"]
         if b["region"] == "main" and b["kind"] in ("editorial", "affiliate", "disclosure")
     )
+    hrefs = [link["href"] for link in page["links"]] if not result.nofollow else []
+    if result.canonical:
+        hrefs.append(result.canonical)
     return {
-        "page": page,
-        "links": [link["href"] for link in page["links"]],
-        "canonical": result.canonical,
-        "nofollow": result.nofollow,
-        "text": text,
+        "result": pack(json.dumps(page, ensure_ascii=False)),
+        "text": pack(text),
+        "links": sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None}),
     }
 
 
@@ -134,6 +139,9 @@ class Crawler:
         self.host_delay: dict[str, float] = {}
         self.in_flight = 0
         self.finished = 0
+        self.tls: ssl.SSLContext | None = None
+        self.known: set[str] = set()
+        """URLs already queued or refused this run (a bounded shortcut past the database's own dedup)."""
         self.changed = asyncio.Condition()
         self.stopping = False
 
@@ -206,6 +214,15 @@ class Crawler:
         self.next_slot[host] = slot + self.host_delay.get(host, self.settings.delay)
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    def _speed_up(self, host: str) -> None:
+        """After an answer that is not 429/503, ease the host's delay back towards its base (AutoThrottle-like)."""
+        base = (
+            max(self.settings.delay, min(self.robots[host].delay, 60.0)) if host in self.robots else self.settings.delay
+        )
+        current = self.host_delay.get(host, base)
+        if current > base:
+            self.host_delay[host] = max(base, current * 0.75 if current * 0.75 > 0.01 else base)
 
     def _slow_down(self, host: str, seconds: float) -> None:
         """After a 429/503, wait before the next request to this host and double its delay (capped)."""
@@ -330,14 +347,30 @@ class Crawler:
             self.finished += counted
             self.changed.notify_all()
         if self.on_progress is not None:
-            counts = self.store.counts()
-            self.progress.done = counts.get("done", 0)
-            self.progress.failed = counts.get("failed", 0)
-            self.progress.queued = counts.get("queued", 0)
+            tally = self.store.tally
+            self.progress.done = tally["done"]
+            self.progress.failed = tally["failed"]
+            self.progress.queued = tally["queued"]
             self.progress.in_flight = self.in_flight
             self.on_progress(self.progress)
 
-    async def _worker(self, client: httpx.AsyncClient, executor: Executor | None) -> None:
+    def _client(self, connections: int) -> httpx.AsyncClient:
+        headers = {"User-Agent": self.settings.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        if self.tls is None:  # one context for all clients: loading the CA bundle is slow
+            import certifi
+
+            self.tls = ssl.create_default_context(cafile=certifi.where())
+        return httpx.AsyncClient(
+            follow_redirects=False, timeout=self.settings.timeout, headers=headers, limits=limits, verify=self.tls
+        )
+
+    async def _worker(self, executor: Executor | None) -> None:
+        # one client per worker: a single shared AsyncClient slows down as concurrency grows (encode/httpx#3215)
+        async with self._client(1) as client:
+            await self._work(client, executor)
+
+    async def _work(self, client: httpx.AsyncClient, executor: Executor | None) -> None:
         while (claim := await self._next()) is not None:
             counted = True
             try:
@@ -368,6 +401,7 @@ class Crawler:
             wait = min(got.retry_after or self.settings.backoff * 2**claim.attempts, self.settings.max_retry_after)
             self._slow_down(host, wait)
             return self._retry(claim, f"HTTP {got.status}", wait)
+        self._speed_up(host)
         if got.status in RETRY_STATUSES:
             return self._retry(claim, f"HTTP {got.status}", None)
         if 300 <= got.status < 400:
@@ -459,27 +493,27 @@ class Crawler:
         skipped: list[tuple[str, int, str, str]] = []
         depth = claim.depth + 1
         robots = self.robots.get(host_key(claim.url))
-        candidates = list(audited["links"])
-        if audited.get("canonical"):
-            candidates.append(urljoin(got.final_url, audited["canonical"]))
-        if not audited.get("nofollow"):
-            seen: set[str] = set()
-            for href in candidates:
-                url = normalize(href)
-                if url is None or url in seen:
-                    continue
-                seen.add(url)
-                reason = self.scope.why_not(url)
-                if reason == "off-site":
-                    continue  # not ours to list
-                if reason is None and depth > self.settings.max_depth:
-                    reason = f"deeper than --max-depth {self.settings.max_depth}"
-                if reason is None and robots is not None and not robots.allowed(url):
-                    reason = "disallowed by robots.txt"
-                if reason is None:
-                    links.append((url, depth, claim.url))
-                else:
-                    skipped.append((url, depth, claim.url, reason))
+        if len(self.known) > KNOWN_MAX:
+            self.known.clear()  # only a shortcut: the database refuses duplicates anyway
+        for url in audited["links"]:
+            if url in self.known:
+                continue
+            reason = self.scope.why_not(url)
+            if reason == "off-site":
+                self.known.add(url)
+                continue  # not ours to list
+            if reason is None and depth > self.settings.max_depth:
+                reason = f"deeper than --max-depth {self.settings.max_depth}"
+            if reason is None and robots is not None and not robots.allowed(url):
+                reason = "disallowed by robots.txt"
+            if reason is None:
+                links.append((url, depth, claim.url))
+                self.known.add(url)
+            elif reason.startswith("deeper"):
+                continue  # not recorded: a shorter path may still reach it
+            else:
+                skipped.append((url, depth, claim.url, reason))
+                self.known.add(url)
         self.store.finish(
             claim.url,
             depth=claim.depth,
@@ -489,29 +523,21 @@ class Crawler:
             size=len(got.body),
             elapsed=got.elapsed,
             final_url=got.final_url,
-            result=audited["page"],
+            result=audited["result"],
             text=audited["text"],
             links=links,
             skipped=skipped,
         )
 
     async def run(self) -> Progress:
-        limits = httpx.Limits(
-            max_connections=self.settings.concurrency, max_keepalive_connections=self.settings.concurrency
-        )
-        headers = {"User-Agent": self.settings.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
         self.finished = self.store.page_count()
         executor: Executor | None = None
         if self.settings.audit_workers > 0:
             executor = ProcessPoolExecutor(self.settings.audit_workers)
         try:
-            async with httpx.AsyncClient(
-                follow_redirects=False, timeout=self.settings.timeout, headers=headers, limits=limits
-            ) as client:
+            async with self._client(2) as client:
                 await self._seed(client)
-                workers = [
-                    asyncio.create_task(self._worker(client, executor)) for _ in range(self.settings.concurrency)
-                ]
+                workers = [asyncio.create_task(self._worker(executor)) for _ in range(self.settings.concurrency)]
                 await asyncio.gather(*workers)
         finally:
             if executor is not None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 NUM_PERM = 128
 SHINGLE = 5
+LSH_MARGIN = 0.15
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -32,12 +33,21 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
-def signatures(texts: Sequence[str], num_perm: int = NUM_PERM) -> list[Any]:
-    """One LeanMinHash per text (an empty text gets the signature of the empty set)."""
+def signatures(texts: Iterable[str], num_perm: int = NUM_PERM, chunk: int = 500) -> list[Any]:
+    """One LeanMinHash per text (an empty text gets the signature of the empty set). Texts are shingled a chunk
+    at a time, so memory holds one chunk's shingles, not the whole site's."""
     from datasketch import LeanMinHash, MinHash
 
-    hashes = MinHash.bulk([shingles(t) for t in texts], num_perm=num_perm, hashfunc=_crc32)
-    return [LeanMinHash(h) for h in hashes]
+    out: list[Any] = []
+    batch: list[set[bytes]] = []
+    for text in texts:
+        batch.append(shingles(text))
+        if len(batch) == chunk:
+            out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=_crc32))
+            batch = []
+    if batch:
+        out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=_crc32))
+    return out
 
 
 def groups(
@@ -50,8 +60,10 @@ def groups(
     keys = [k for k, t in texts.items() if len(t.split()) >= min_words]
     if len(keys) < 2:
         return []
-    sigs = signatures([texts[k] for k in keys], num_perm)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sigs = signatures((texts[k] for k in keys), num_perm)
+    # LSH finds candidates below the threshold (banding misses pairs near it otherwise); the MinHash estimate
+    # then confirms each pair at the threshold itself
+    lsh = MinHashLSH(threshold=max(0.5, threshold - LSH_MARGIN), num_perm=num_perm)
     with lsh.insertion_session() as session:
         for index, sig in enumerate(sigs):
             session.insert(index, sig, check_duplication=False)

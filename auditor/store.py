@@ -7,6 +7,7 @@ import json
 import sqlite3
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ CREATE TABLE IF NOT EXISTS frontier (
     not_before REAL NOT NULL DEFAULT 0,
     reason TEXT
 );
-CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (state, not_before, seq);
+CREATE INDEX IF NOT EXISTS frontier_level ON frontier (state, depth, seq);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,
     final_url TEXT,
@@ -71,8 +72,9 @@ class PageRow:
     text: str | None
 
 
-def _pack(value: str | None) -> bytes | None:
-    return None if value is None else zlib.compress(value.encode("utf-8"), 1)
+def pack(value: str) -> bytes:
+    """How the database keeps results and texts: UTF-8, zlib level 1 (fast; JSON shrinks about fivefold)."""
+    return zlib.compress(value.encode("utf-8"), 1)
 
 
 def _unpack(value: bytes | None) -> str | None:
@@ -85,6 +87,8 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self.db = connection
+        self.tally: Counter[str] = Counter()
+        """URLs by frontier state, kept up to date by this object's writes (cheap progress, no query)."""
 
     @classmethod
     def open(cls, path: Path, create: bool) -> Store:
@@ -99,6 +103,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not a crawl database ({exc})") from None
         store = cls(path, db)
+        store.tally.update(store.counts())
         version = store.get("schema")
         if version is None:
             store.set("schema", SCHEMA_VERSION)
@@ -128,29 +133,47 @@ class Store:
         """Add (url, depth, source) rows not seen before; returns how many were new."""
         before = self.db.total_changes
         self.db.executemany("INSERT OR IGNORE INTO frontier (url, depth, source) VALUES (?, ?, ?)", urls)
-        return self.db.total_changes - before
+        added = self.db.total_changes - before
+        self.tally["queued"] += added
+        return added
 
     def skip(self, url: str, depth: int, source: str, reason: str) -> None:
         """Record a URL the crawl will not fetch (robots.txt, scope, limits), so it is counted once."""
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT OR IGNORE INTO frontier (url, depth, source, state, reason) VALUES (?, ?, ?, 'skipped', ?)",
             (url, depth, source, reason),
         )
+        self.tally["skipped"] += cursor.rowcount
+
+    def level(self) -> int | None:
+        """The crawl's current depth: the smallest depth still queued or in flight (None when all is done)."""
+        row = self.db.execute("SELECT MIN(depth) FROM frontier WHERE state IN ('queued', 'fetching')").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def claim(self, limit: int, now: float) -> list[Claim]:
-        """Take up to `limit` queued URLs whose wait is over, oldest first, and mark them in flight."""
+        """Take up to `limit` queued URLs of the current level whose wait is over, oldest first, and mark them
+        in flight. Levels go in order (breadth first, one depth at a time): every page then gets its shortest
+        depth whatever the concurrency, so the depth limit cuts the same pages in every run, resumed or not."""
         with self.db:
+            level = self.level()
+            if level is None:
+                return []
             rows = self.db.execute(
-                "SELECT url, depth, attempts FROM frontier WHERE state = 'queued' AND not_before <= ? "
+                "SELECT url, depth, attempts FROM frontier WHERE state = 'queued' AND depth = ? AND not_before <= ? "
                 "ORDER BY seq LIMIT ?",
-                (now, limit),
+                (level, now, limit),
             ).fetchall()
             self.db.executemany("UPDATE frontier SET state = 'fetching' WHERE url = ?", [(r[0],) for r in rows])
+        self.tally["queued"] -= len(rows)
+        self.tally["fetching"] += len(rows)
         return [Claim(r[0], r[1], r[2]) for r in rows]
 
     def next_wake(self) -> float | None:
-        """When the earliest postponed URL may be fetched, or None when nothing is queued."""
-        row = self.db.execute("SELECT MIN(not_before) FROM frontier WHERE state = 'queued'").fetchone()
+        """When the earliest postponed URL of the current level may be fetched, or None when none is queued."""
+        level = self.level()
+        row = self.db.execute(
+            "SELECT MIN(not_before) FROM frontier WHERE state = 'queued' AND depth = ?", (level,)
+        ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     def postpone(self, url: str, until: float, error: str | None) -> None:
@@ -161,11 +184,16 @@ class Store:
                 "WHERE url = ?",
                 (until, error, url),
             )
+        self.tally["fetching"] -= 1
+        self.tally["queued"] += 1
 
     def resume(self) -> int:
         """After a crash, URLs that were in flight go back to the queue; returns how many."""
         with self.db:
-            return self.db.execute("UPDATE frontier SET state = 'queued' WHERE state = 'fetching'").rowcount
+            moved = self.db.execute("UPDATE frontier SET state = 'queued' WHERE state = 'fetching'").rowcount
+        self.tally["fetching"] -= moved
+        self.tally["queued"] += moved
+        return moved
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state").fetchall()
@@ -191,13 +219,13 @@ class Store:
         size: int | None = None,
         elapsed: float | None = None,
         error: str | None = None,
-        result: dict[str, Any] | None = None,
-        text: str | None = None,
+        result: dict[str, Any] | bytes | None = None,
+        text: str | bytes | None = None,
         links: Iterable[tuple[str, int, str]] = (),
         skipped: Iterable[tuple[str, int, str, str]] = (),
     ) -> None:
         """Record a page and what it links to, in one transaction: after a crash either all of it is there or
-        none, and the page is fetched again."""
+        none, and the page is fetched again. `result` and `text` may come already packed (see `pack`)."""
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO pages (url, final_url, status, content_type, bytes, elapsed, fetched_at, "
@@ -212,11 +240,13 @@ class Store:
                     time.time(),
                     depth,
                     error,
-                    _pack(json.dumps(result, ensure_ascii=False) if result is not None else None),
-                    _pack(text),
+                    result if isinstance(result, bytes | None) else pack(json.dumps(result, ensure_ascii=False)),
+                    text if isinstance(text, bytes | None) else pack(text),
                 ),
             )
             self.db.execute("UPDATE frontier SET state = ?, reason = ? WHERE url = ?", (state, error, url))
+            self.tally["fetching"] -= 1
+            self.tally[state] += 1
             self.enqueue(links)
             for row in skipped:
                 self.skip(*row)

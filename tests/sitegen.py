@@ -46,9 +46,11 @@ def copy_of(n: int) -> int | None:
 class Site:
     """The site's pages; `articles` is how many article pages it has."""
 
-    def __init__(self, articles: int = 500, slow: float = 0.4) -> None:
+    def __init__(self, articles: int = 500, slow: float = 0.4, heavy: bool = False) -> None:
         self.articles = articles
         self.slow = slow
+        self.heavy = heavy
+        """Pages of real-world weight (a ~100 KB page: mega menu, sidebar, footer, inline JSON), for benchmarks."""
         self.hits: Counter[str] = Counter()
         self.agents: set[str] = set()
         self.times: list[tuple[float, str]] = []
@@ -100,9 +102,32 @@ class Site:
             f'{canonical}</head><body><header><nav><a href="/">Home</a> '
             f'<a href="/calendar/2026/1">Calendar</a></nav></header><main><article><h1>Article {n}</h1>'
             f"{disclosure_top}{body}{affiliate}{disclosure_bottom}<ul>{links}</ul>"
-            f"<p>{' '.join(nav)}</p></article></main>"
+            f"<p>{' '.join(nav)}</p></article></main>{self.chrome(n) if self.heavy else ''}"
             f'<footer><a href="/private/admin">admin</a> <a href="/files/guide.pdf">guide</a></footer></body></html>'
         ).encode()
+
+    def chrome(self, n: int) -> str:
+        """What real templates wrap an article in: a mega menu, a sidebar of teasers, a link-heavy footer and an
+        inline JSON state blob (the corpus's median page is 169 KB and ~900 elements)."""
+        rng = random.Random(n)
+        menu = "".join(
+            f'<li class="menu-item"><a class="menu-link" href="/articles/{rng.randint(1, self.articles)}">'
+            f"{rng.choice(WORDS).title()} {rng.choice(WORDS)}</a></li>"
+            for _ in range(200)
+        )
+        teasers = "".join(
+            f'<div class="teaser"><a href="/articles/{rng.randint(1, self.articles)}"><span class="kicker">'
+            f"{rng.choice(WORDS)}</span><h3>{sentence(rng)}</h3></a><p>{sentence(rng)}</p></div>"
+            for _ in range(50)
+        )
+        footer = "".join(
+            f'<li><a href="/articles/{rng.randint(1, self.articles)}">{rng.choice(WORDS)}</a></li>' for _ in range(100)
+        )
+        state = ",".join(f'"{rng.choice(WORDS)}{i}": "{sentence(rng)}"' for i in range(900))
+        return (
+            f'<nav class="mega-menu"><ul>{menu}</ul></nav><aside class="sidebar">{teasers}</aside>'
+            f'<div class="site-footer"><ul>{footer}</ul></div><script type="application/json">{{{state}}}</script>'
+        )
 
     def home(self) -> bytes:
         items = "".join(f'<li><a href="/articles/{n}">Article {n}</a></li>' for n in range(1, 21))
@@ -259,3 +284,31 @@ def serve_site(site: Site) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """`python -m tests.sitegen PORT ARTICLES`: serve the site on 127.0.0.1:PORT until killed (for benchmarks)."""
+    import sys
+
+    port, articles = int(sys.argv[1]), int(sys.argv[2])
+    site = Site(articles=articles, slow=0.0, heavy="--heavy" in sys.argv)
+    base = f"http://127.0.0.1:{port}"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            site.answer(self, base)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256
+
+    Server(("127.0.0.1", port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -214,7 +214,7 @@ def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_p
         assert resumed.returncode == 0, resumed.stderr
     store = Store.open(db, create=False)
     assert store.get("state") == "finished"
-    assert paths(store) == paths(crawled["store"])
+    assert paths(store) == paths(crawled["store"]), paths(store) ^ paths(crawled["store"])
     # nothing fetched twice except what was in flight when the crawler died, and the planned retries
     repeated = {p: n for p, n in site.hits.items() if n > 1 and p not in ("/broken-500", "/busy", "/robots.txt")}
     assert len(repeated) <= 16, repeated

@@ -1,0 +1,119 @@
+"""Crawl throughput: the auditor's crawler against a minimal Scrapy spider, same site, same concurrency.
+
+The generated site (tests/sitegen.py, 1,000 articles with real-world page weight: ~130 KB and ~900 elements a
+page, like the corpus's median page) is served by its own process on 127.0.0.1 so that neither
+crawler shares a core's interpreter with the server. Both obey robots.txt, skip sitemaps (they discover pages by
+links), have no delay and stop at the same depth. The auditor also audits every page (its reason to crawl);
+Scrapy only parses links. Median of 3 passes.
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import ROOT, machine
+
+CONCURRENCY = 16
+DEPTH = 30
+ARTICLES = 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit("the site server did not start")
+
+
+def ours(base: str) -> tuple[int, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "crawl.sqlite"
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "auditor",
+                "crawl",
+                base + "/",
+                "--db",
+                str(db),
+                "--delay",
+                "0",
+                "--concurrency",
+                str(CONCURRENCY),
+                "--max-depth",
+                str(DEPTH),
+                "--max-pages",
+                "100000",
+                "--no-sitemaps",
+                "--workers",
+                "2",
+                "-q",
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - start
+        with sqlite3.connect(db) as connection:
+            pages = connection.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+    return int(pages), elapsed
+
+
+def scrapy(base: str) -> tuple[int, float]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scrapy_spider", base + "/", str(CONCURRENCY), str(DEPTH)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
+
+
+def main(passes: int = 3) -> None:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.sitegen", str(port), str(ARTICLES), "--heavy"], cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(port)
+        runs: dict[str, list[tuple[int, float]]] = {"auditor": [], "scrapy": []}
+        for _ in range(passes):  # interleaved, so that both see the same machine
+            runs["auditor"].append(ours(base))
+            runs["scrapy"].append(scrapy(base))
+    finally:
+        server.kill()
+    print(f"crawl of a {ARTICLES:,}-article generated site on 127.0.0.1, concurrency {CONCURRENCY} ({machine()})")
+    rates = {}
+    for name, results in runs.items():
+        rate = statistics.median(p / s for p, s in results)
+        rates[name] = rate
+        pages = statistics.median(p for p, _ in results)
+        print(
+            f"  {name:<8} {pages:,.0f} pages, median {rate:.1f} pages/s  (passes: "
+            + ", ".join(f"{p / s:.1f}" for p, s in results)
+            + ")"
+        )
+    print(f"  ratio auditor/scrapy: {rates['auditor'] / rates['scrapy']:.2f} (the auditor also audits every page)")
+
+
+if __name__ == "__main__":
+    main()
