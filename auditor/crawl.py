@@ -201,7 +201,7 @@ class Crawler:
                 except (httpx.HTTPError, OSError, TimeoutError, AuditError) as exc:
                     robots = Robots.nothing(ua, f"robots.txt unreachable ({type(exc).__name__}): nothing is fetched")
             self.robots[host] = robots
-            self.host_delay[host] = max(self.settings.delay, min(robots.delay, 60.0))
+            self.host_delay[host] = self._base_delay(host)
             if robots.note:
                 self.store.set(f"robots:{host}", robots.note)
         return self.robots[host]
@@ -215,14 +215,19 @@ class Crawler:
         if slot > now:
             await asyncio.sleep(slot - now)
 
+    def _base_delay(self, host: str) -> float:
+        """The larger of --delay and the host's Crawl-delay (capped at a minute)."""
+        robots = self.robots.get(host)
+        return max(self.settings.delay, min(robots.delay, 60.0)) if robots is not None else self.settings.delay
+
     def _speed_up(self, host: str) -> None:
-        """After an answer that is not 429/503, ease the host's delay back towards its base (AutoThrottle-like)."""
-        base = (
-            max(self.settings.delay, min(self.robots[host].delay, 60.0)) if host in self.robots else self.settings.delay
-        )
+        """After an answer that is not 429/503, ease the host's delay back towards its base (AutoThrottle-like):
+        each good answer takes a quarter off the extra delay."""
+        base = self._base_delay(host)
         current = self.host_delay.get(host, base)
         if current > base:
-            self.host_delay[host] = max(base, current * 0.75 if current * 0.75 > 0.01 else base)
+            extra = (current - base) * 0.75
+            self.host_delay[host] = base + (extra if extra > 0.01 else 0.0)
 
     def _slow_down(self, host: str, seconds: float) -> None:
         """After a 429/503, wait before the next request to this host and double its delay (capped)."""
