@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 import ssl
 import time
 from collections.abc import Callable
@@ -26,8 +27,8 @@ import httpx
 
 from auditor.config import USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError
-from auditor.fetch import HTML_TYPES
-from auditor.robots import Robots, sitemap_urls
+from auditor.fetch import HTML_TYPES, explain
+from auditor.robots import ROBOTS_MAX_BYTES, Robots, sitemap_urls
 from auditor.store import Claim, Store, pack
 from auditor.urls import Scope, host_key, normalize
 
@@ -164,11 +165,19 @@ class Crawler:
         start = normalize(settings.start_url)
         if start is None:
             raise ConfigError(f"{settings.start_url}: not an http(s) URL")
-        store = Store.open(db, create=True)
         settings = Settings(**{**asdict(settings), "start_url": start})
+        # the database appears under its name only once it holds its settings: a crawl killed while starting
+        # leaves nothing half-made to resume
+        draft = db.with_name(f".{db.name}.new")
+        store = Store.open(draft, create=True)
         store.set("settings", settings.to_json())
         store.set("state", "new")
-        return cls(store, settings, config, on_progress)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{draft}{suffix}").unlink(missing_ok=True)
+        draft.replace(db)
+        return cls(Store.open(db, create=False), settings, config, on_progress)
 
     @classmethod
     def resume(cls, db: Path, config: Config, on_progress: Callable[[Progress], None] | None = None) -> Crawler:
@@ -189,7 +198,9 @@ class Crawler:
             else:
                 parts = urlsplit(url)
                 try:
-                    got = await self._get(client, f"{parts.scheme}://{parts.netloc}/robots.txt", html=False)
+                    got = await self._get(
+                        client, f"{parts.scheme}://{parts.netloc}/robots.txt", html=False, keep=ROBOTS_MAX_BYTES
+                    )
                     if got.status >= 500 or got.status == 429:
                         robots = Robots.nothing(ua, f"robots.txt answered HTTP {got.status}: nothing is fetched")
                     elif got.status >= 400:
@@ -237,10 +248,11 @@ class Crawler:
 
     # -- fetching ---------------------------------------------------------------------------------------------
 
-    async def _get(self, client: httpx.AsyncClient, url: str, html: bool = True) -> Fetched:
-        """One GET, not following redirects, with the size cap and a deadline on the whole response."""
+    async def _get(self, client: httpx.AsyncClient, url: str, html: bool = True, keep: int | None = None) -> Fetched:
+        """One GET, not following redirects, with the size cap and a deadline on the whole response. With `keep`,
+        a longer body is cut to its first `keep` bytes instead of refused (robots.txt is read up to a cap)."""
         started = time.monotonic()
-        limit = self.settings.max_bytes
+        limit = keep or self.settings.max_bytes
         async with asyncio.timeout(self.settings.timeout), client.stream("GET", url) as response:
             status = response.status_code
             retry_after = _retry_after(response.headers.get("retry-after"))
@@ -259,14 +271,17 @@ class Crawler:
                     time.monotonic() - started,
                 )
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
+            if declared.isdigit() and int(declared) > limit and keep is None:
                 raise AuditError(f"Content-Length {int(declared):,} is over the {limit:,}-byte limit")
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():  # decoded: the cap bounds a gzip bomb's inflated size
                 size += len(chunk)
                 if size > limit:
-                    raise AuditError(f"the response passed the {limit:,}-byte limit")
+                    if keep is None:
+                        raise AuditError(f"the response passed the {limit:,}-byte limit")
+                    chunks.append(chunk[: len(chunk) - (size - limit)])
+                    break
                 chunks.append(chunk)
             return Fetched(
                 status,
@@ -302,7 +317,7 @@ class Crawler:
         found: list[tuple[str, int, str]] = []
         while pending and len(seen) < MAX_SITEMAPS:
             sitemap = pending.pop(0)
-            if sitemap in seen or self.scope.why_not(sitemap) == "off-site":
+            if sitemap in seen or self.scope.why_not(sitemap) == "off-site" or not robots.allowed(sitemap):
                 continue
             seen.add(sitemap)
             try:
@@ -398,7 +413,7 @@ class Crawler:
             self.store.finish(url, depth=claim.depth, state="failed", error=str(exc))
             return True
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            error = _explain(exc, self.settings.timeout)
+            error = explain(exc, self.settings.timeout)
             self.store.log_fetch(url, None, error, 0.0)
             return self._retry(claim, error, None)
         self.store.log_fetch(url, got.status, None, got.elapsed)
@@ -544,6 +559,12 @@ class Crawler:
                 await self._seed(client)
                 workers = [asyncio.create_task(self._worker(executor)) for _ in range(self.settings.concurrency)]
                 await asyncio.gather(*workers)
+        except sqlite3.Error as exc:
+            # a full disk, a read-only file: every page committed so far is kept, in flight pages are refetched
+            raise AuditError(
+                f"{self.store.path}: cannot write the crawl database ({exc}); what was committed is kept: "
+                f"fix it and resume with  auditor crawl --resume {self.store.path}"
+            ) from None
         finally:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
@@ -563,13 +584,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-
-
-def _explain(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return f"no complete answer within {timeout:g} s"
-    if isinstance(exc, httpx.ConnectError):
-        return "cannot connect"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"broken response ({exc})"
-    return f"{type(exc).__name__}: {exc}"

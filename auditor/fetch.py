@@ -75,23 +75,26 @@ def read_stream(stream: BinaryIO, max_bytes: int, name: str = "stdin") -> bytes:
     return data
 
 
-def _explain(exc: httpx.HTTPError, url: str, timeout: float) -> str:
+def explain(exc: BaseException, timeout: float) -> str:
+    """One line on why a fetch failed (shared by the single-page fetch and the crawler)."""
     if isinstance(exc, httpx.TooManyRedirects):
-        return f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"{url}: no answer within {timeout:g} s (timeout)"
+        return f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"no complete answer within {timeout:g} s (timeout)"
     if isinstance(exc, httpx.ConnectError):
-        reason = str(exc) or "connection failed"
-        if "refused" in reason.lower():
+        reason = str(exc).lower() or "connection failed"
+        if "refused" in reason:
             reason = "connection refused"
-        elif "name or service" in reason.lower() or "nodename" in reason.lower() or "resolve" in reason.lower():
+        elif "name or service" in reason or "nodename" in reason or "resolve" in reason:
             reason = "unknown host"
-        return f"{url}: cannot connect ({reason})"
+        return f"cannot connect ({reason})"
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return f"{url}: not a fetchable http(s) URL"
+        return "not a fetchable http(s) URL"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"{url}: the server broke the HTTP protocol ({exc})"
-    return f"{url}: {type(exc).__name__} ({exc})"
+        return f"the server broke the HTTP protocol ({exc or 'incomplete response'})"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | ConnectionError):
+        return "the connection broke in the middle of the response"
+    return f"{type(exc).__name__} ({exc})"
 
 
 def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetched:
@@ -127,7 +130,7 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
                 chunks.append(chunk)
             return Fetched(url, str(response.url), status, content_type, response.charset_encoding, b"".join(chunks))
     except httpx.HTTPError as exc:
-        raise FetchError(_explain(exc, url, config.timeout)) from None
+        raise FetchError(f"{url}: {explain(exc, config.timeout)}") from None
     finally:
         if own:
             client.close()

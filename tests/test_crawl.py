@@ -234,3 +234,69 @@ def test_crawl_command_errors(tmp_path: Path) -> None:
     notdb.write_bytes(b"this is not sqlite at all" * 100)
     result = runner.invoke(main, ["crawl", "--resume", str(notdb)])
     assert result.exit_code == 2 and "not a crawl database" in result.stderr
+
+
+def test_a_full_disk_is_a_clear_error_and_the_crawl_resumes(tmp_path: Path) -> None:
+    from auditor.errors import AuditError
+
+    site = Site(articles=60, slow=0.0)
+    db = tmp_path / "full.sqlite"
+    with serve_site(site) as base:
+        crawler = Crawler.create(db, Settings(start_url=base + "/", **{**SETTINGS, "audit_workers": 0}), Config())
+        pages = crawler.store.db.execute("PRAGMA page_count").fetchone()[0]
+        crawler.store.db.execute(f"PRAGMA max_page_count = {pages + 30}")  # the disk fills up a little later
+        with pytest.raises(AuditError, match="full") as failure:
+            asyncio.run(crawler.run())
+        assert "--resume" in str(failure.value)
+        kept = Store.open(db, create=False).page_count()
+        assert kept > 0
+        resumed = Crawler.resume(db, Config())  # more room now: a new connection has no such cap
+        asyncio.run(resumed.run())
+    assert resumed.store.get("state") == "finished"
+    assert {f"articles/{n}" for n in range(1, 61)} <= paths(resumed.store)
+
+
+def test_sigkill_at_ten_random_moments_always_resumes_to_the_same_pages(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(2026)
+    site = Site(articles=150, slow=0.0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with serve_site(site) as base:
+        reference = crawl(base, tmp_path / "reference.sqlite", audit_workers=0)
+        db = tmp_path / "killed.sqlite"
+        first = [
+            sys.executable,
+            "-m",
+            "auditor",
+            "crawl",
+            base + "/",
+            "--db",
+            str(db),
+            "--delay",
+            "0",
+            "--concurrency",
+            "8",
+            "--max-depth",
+            "8",
+            "--timeout",
+            "5",
+            "--max-bytes",
+            "2000000",
+            "--workers",
+            "0",
+            "-q",
+        ]
+        resume = [sys.executable, "-m", "auditor", "crawl", "--resume", str(db), "-q"]
+        for _ in range(10):
+            process = subprocess.Popen(
+                resume if db.exists() else first, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            time.sleep(rng.uniform(0.3, 1.6))  # from start-up to mid-crawl
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        done = subprocess.run(resume, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+    store = Store.open(db, create=False)
+    assert store.get("state") == "finished"
+    assert paths(store) == paths(reference.store)
