@@ -27,7 +27,7 @@ import httpx
 
 from auditor.config import USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError
-from auditor.fetch import HTML_TYPES, explain
+from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, Body, explain
 from auditor.robots import ROBOTS_MAX_BYTES, Robots, sitemap_urls
 from auditor.store import Claim, Store, pack
 from auditor.urls import Scope, host_key, normalize
@@ -273,22 +273,18 @@ class Crawler:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and keep is None:
                 raise AuditError(f"Content-Length {int(declared):,} is over the {limit:,}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():  # decoded: the cap bounds a gzip bomb's inflated size
-                size += len(chunk)
-                if size > limit:
+            body = Body(response.headers.get("content-encoding", ""), limit)
+            async for chunk in response.aiter_raw():
+                if not body.feed(chunk):
                     if keep is None:
                         raise AuditError(f"the response passed the {limit:,}-byte limit")
-                    chunks.append(chunk[: len(chunk) - (size - limit)])
                     break
-                chunks.append(chunk)
             return Fetched(
                 status,
                 str(response.url),
                 content_type,
                 response.charset_encoding,
-                b"".join(chunks),
+                body.bytes(),
                 None,
                 retry_after,
                 time.monotonic() - started,
@@ -375,7 +371,11 @@ class Crawler:
             self.on_progress(self.progress)
 
     def _client(self, connections: int) -> httpx.AsyncClient:
-        headers = {"User-Agent": self.settings.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
+        headers = {
+            "User-Agent": self.settings.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         if self.tls is None:  # one context for all clients: loading the CA bundle is slow
             import certifi

@@ -30,6 +30,51 @@ class Fetched:
     body: bytes
 
 
+ACCEPT_ENCODING = "gzip, deflate"
+INFLATE_STEP = 64 * 1024
+
+
+class Body:
+    """A response body read within a size cap. Compressed bodies are inflated here in steps of at most
+    INFLATE_STEP bytes, so a gzip bomb costs at most the cap in memory (a 64 KB chunk of gzip can hold 64 MB)."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        encoding = content_encoding.strip().lower()
+        self.inflater = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if encoding in ("gzip", "x-gzip")
+            else (zlib.decompressobj() if encoding == "deflate" else None)
+        )
+        self.limit = limit
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def feed(self, raw: bytes) -> bool:
+        """Take a raw chunk; False once the body passed the limit (the caller stops reading)."""
+        if self.inflater is None:
+            return self._keep(raw)
+        try:
+            data = self.inflater.decompress(raw, INFLATE_STEP)
+            while True:
+                if not self._keep(data):
+                    return False
+                if not self.inflater.unconsumed_tail:
+                    return True
+                data = self.inflater.decompress(self.inflater.unconsumed_tail, INFLATE_STEP)
+        except zlib.error as exc:
+            raise InputError(f"broken {'gzip' if self.inflater else ''} data ({exc})") from None
+
+    def _keep(self, data: bytes) -> bool:
+        self.size += len(data)
+        if self.size > self.limit:
+            return False
+        self.chunks.append(data)
+        return True
+
+    def bytes(self) -> bytes:
+        return b"".join(self.chunks)
+
+
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
@@ -105,7 +150,11 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         timeout=config.timeout,
-        headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"},
+        headers={
+            "User-Agent": config.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
     )
     try:
         with client.stream("GET", url) as response:
@@ -119,18 +168,17 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > config.max_bytes:
                 raise FetchError(f"{url}: {_mb(int(declared))} is over the {_mb(config.max_bytes)} limit (max_bytes)")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > config.max_bytes:
+            body = Body(response.headers.get("content-encoding", ""), config.max_bytes)
+            for chunk in response.iter_raw():
+                if not body.feed(chunk):
                     raise FetchError(f"{url}: the response passed the {_mb(config.max_bytes)} limit (max_bytes)")
                 if time.monotonic() > deadline:
                     raise FetchError(f"{url}: the response took longer than {config.timeout:g} s (timeout)")
-                chunks.append(chunk)
-            return Fetched(url, str(response.url), status, content_type, response.charset_encoding, b"".join(chunks))
+            return Fetched(url, str(response.url), status, content_type, response.charset_encoding, body.bytes())
     except httpx.HTTPError as exc:
         raise FetchError(f"{url}: {explain(exc, config.timeout)}") from None
+    except InputError as exc:
+        raise FetchError(f"{url}: {exc}") from None
     finally:
         if own:
             client.close()
