@@ -221,6 +221,12 @@ def evaluate(corpus: Path, fmt: str, brief: bool, output: str | None, force: boo
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
 @click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
 @click.option("--no-sitemaps", is_flag=True, help="Do not read sitemap.xml for URLs.")
+@click.option(
+    "--warc",
+    "warc_path",
+    type=click.Path(path_type=Path),
+    help="Also write the HTML responses to this WARC file, to re-audit offline (auditor batch).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
@@ -241,6 +247,7 @@ def crawl(
     max_bytes: int | None,
     workers: int | None,
     no_sitemaps: bool,
+    warc_path: Path | None,
     force: bool,
     config_path: Path | None,
     quiet: bool,
@@ -283,6 +290,7 @@ def crawl(
             timeout=timeout,
             max_bytes=config.max_bytes,
             sitemaps=not no_sitemaps,
+            warc=str(warc_path.resolve()) if warc_path else None,
             **({"audit_workers": workers} if workers is not None else {}),
         )
         crawler = Crawler.create(db_path, settings, config, force=force, on_progress=show)
@@ -320,4 +328,53 @@ def report(source: Path, fmt: str, output: str | None, force: bool, config_path:
 
     result = load_result(source, load(config_path))
     write_output(render(result, fmt, output is None and sys.stdout.isatty()), output, force)
+    return 0
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results (JSON Lines under pages/); a re-run skips what is done.",
+)
+@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(min=1), help="Workers of the local cluster (default: one per core).")
+@click.option("--partition-size", type=click.IntRange(min=1), default=200, show_default=True, help="Pages per task.")
+@click.option(
+    "--threshold", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True, help="Near-duplicate similarity."
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@_guard
+def batch(
+    inputs: tuple[Path, ...],
+    outdir: Path,
+    scheduler: str | None,
+    workers: int | None,
+    partition_size: int,
+    threshold: float,
+    config_path: Path | None,
+    quiet: bool,
+) -> int:
+    """Audit WARC files (or files of URLs, one a line) on a Dask cluster into OUTDIR."""
+    from auditor import batch as batches
+    from auditor.config import load
+
+    config = load(config_path)
+    if outdir.exists() and not outdir.is_dir():
+        raise ConfigError(f"{outdir}: exists and is not a folder")
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            click.echo(f"batch: {done}/{total} chunks", err=True)
+
+    summary = batches.run(list(inputs), outdir, config, scheduler, workers, partition_size, threshold, progress)
+    click.echo(
+        f"{outdir}: {summary.pages} pages audited ({summary.errors} not), {summary.skipped} chunks already "
+        f"done, {summary.near_duplicate_groups} near-duplicate groups, {summary.seconds} s"
+    )
     return 0

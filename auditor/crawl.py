@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import sqlite3
@@ -57,6 +58,8 @@ class Settings:
     backoff: float = 1.0
     max_retry_after: float = 120.0
     sitemaps: bool = True
+    warc: str | None = None
+    """Also write every HTML response to this WARC file (gzipped, appended on resume) for offline re-audits."""
     audit_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
     def to_json(self) -> str:
@@ -94,6 +97,32 @@ class Fetched:
     location: str | None
     retry_after: float | None
     elapsed: float
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Archive:
+    """A WARC file the crawl appends its HTML responses to (one gzip member per record, as WARC.gz expects)."""
+
+    def __init__(self, path: Path) -> None:
+        from warcio.warcwriter import WARCWriter
+
+        self.handle = path.open("ab")
+        self.writer = WARCWriter(self.handle, gzip=True)
+
+    def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        from warcio.statusandheaders import StatusAndHeaders
+
+        # the body is stored decoded, so the stored headers must not claim an encoding or a length it no longer has
+        kept = [
+            (k, v) for k, v in headers if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")
+        ]
+        http = StatusAndHeaders(f"{status} OK", [*kept, ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+        record = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
+        self.writer.write_record(record)
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> dict[str, Any]:
@@ -141,6 +170,7 @@ class Crawler:
         self.in_flight = 0
         self.finished = 0
         self.tls: ssl.SSLContext | None = None
+        self.warc: Archive | None = None
         self.known: set[str] = set()
         """URLs already queued or refused this run (a bounded shortcut past the database's own dedup)."""
         self.changed = asyncio.Condition()
@@ -288,6 +318,7 @@ class Crawler:
                 None,
                 retry_after,
                 time.monotonic() - started,
+                list(response.headers.items()),
             )
 
     # -- the crawl --------------------------------------------------------------------------------------------
@@ -449,6 +480,8 @@ class Crawler:
                 elapsed=got.elapsed,
             )
             return True
+        if self.warc is not None:
+            self.warc.write(got.final_url, got.status, got.headers, got.body)
         config = self.config
         if executor is None:
             audited = audit_job(got.body, got.final_url, got.encoding, config)
@@ -551,6 +584,8 @@ class Crawler:
 
     async def run(self) -> Progress:
         self.finished = self.store.page_count()
+        if self.settings.warc:
+            self.warc = Archive(Path(self.settings.warc))
         executor: Executor | None = None
         if self.settings.audit_workers > 0:
             executor = ProcessPoolExecutor(self.settings.audit_workers)
@@ -568,6 +603,8 @@ class Crawler:
         finally:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
+            if self.warc is not None:
+                self.warc.close()
         if self.store.counts().get("queued", 0) == 0:
             self.store.set("state", "finished")
         return self.progress
