@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import io
 import json
+import multiprocessing
 import os
 import sqlite3
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -588,7 +590,13 @@ class Crawler:
             self.warc = Archive(Path(self.settings.warc))
         executor: Executor | None = None
         if self.settings.audit_workers > 0:
-            executor = ProcessPoolExecutor(self.settings.audit_workers)
+            # forkserver: a fork of this many-threaded process could inherit a lock held mid-fork and hang
+            executor = ProcessPoolExecutor(
+                self.settings.audit_workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_exit_with_crawl,
+                initargs=(os.getpid(),),
+            )
         try:
             async with self._client(2) as client:
                 await self._seed(client)
@@ -608,6 +616,26 @@ class Crawler:
         if self.store.counts().get("queued", 0) == 0:
             self.store.set("state", "finished")
         return self.progress
+
+
+def _exit_with_crawl(crawl: int) -> None:
+    """Audit workers end when the crawl does, even when it is killed with SIGKILL.
+
+    A killed crawl cannot tell its pool to stop, and the workers and the fork server keep each other alive
+    (each worker holds the fork server's liveness pipe), so a watchdog thread looks for the crawl instead.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(crawl, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid now belongs to someone else's process: ours is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
 def _retry_after(value: str | None) -> float | None:

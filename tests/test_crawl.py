@@ -161,6 +161,29 @@ def test_crawl_delay_spaces_requests(tmp_path: Path) -> None:
     assert min(gaps) >= 0.25, gaps
 
 
+def assert_no_process_left(tag: str, within: float = 10.0) -> None:
+    """No process started by a killed crawl (tagged in its environment) outlives it: audit workers, fork server."""
+
+    def alive() -> list[str]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if (
+                    entry.name.isdigit()
+                    and f"CRAWL_TEST_TAG={tag}".encode() in (entry / "environ").read_bytes()
+                    and (entry / "stat").read_text().split()[2] != "Z"
+                ):
+                    found.append(entry.name)
+            except OSError:  # the process ended while we looked
+                continue
+        return found
+
+    deadline = time.monotonic() + within
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(), f"processes outlived their killed crawl: {alive()}"
+
+
 def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_path: Path) -> None:
     site = Site()
     db = tmp_path / "killed.sqlite"
@@ -188,7 +211,9 @@ def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_p
             "2",
             "-q",
         ]
-        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            args, env={**env, "CRAWL_TEST_TAG": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.2)
@@ -201,6 +226,7 @@ def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_p
                     break
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        assert_no_process_left(str(db))
         killed_at = Store.open(db, create=False).page_count()
         assert 0 < killed_at < 500, killed_at
         resumed = subprocess.run(

@@ -1,0 +1,17 @@
+"""Run every benchmark in one go: python -m benchmarks  (or one of them: python -m benchmarks.audit)."""
+
+from __future__ import annotations
+
+from benchmarks import audit, batch, crawl, crawl_memory, neardup, report_size
+
+for name, module in [
+    ("audit", audit),
+    ("crawl", crawl),
+    ("crawl_memory", crawl_memory),
+    ("neardup", neardup),
+    ("report_size", report_size),
+    ("batch", batch),
+]:
+    print(f"== {name}", flush=True)
+    module.main()
+    print(flush=True)
