@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import sys
 import time
@@ -25,10 +24,15 @@ def median_time(fn: Callable[[], object], passes: int = 3) -> float:
     return statistics.median(times)
 
 
-def peak_rss_mb(children: bool = False) -> float:
-    """Peak resident memory of this process (or of its waited-for children) in MB (Linux reports KiB)."""
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB: VmHWM, the high-water mark of its own address space.
+    (getrusage's ru_maxrss would do on most systems, but Linux carries the parent's peak into a child across
+    fork and exec, so a child started by a large process would report the parent's size.)"""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def corpus_pages() -> list[tuple[bytes, str]]:

@@ -3,7 +3,6 @@ auditing in that process so that one number covers the frontier, the fetches and
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,19 +19,19 @@ def crawl_peak(pages: int) -> tuple[float, int, float]:
     with tempfile.TemporaryDirectory() as folder, serve_site(site) as base:
         db = Path(folder) / "crawl.sqlite"
         code = (
-            "import asyncio, resource, sys; from pathlib import Path;"
+            "import asyncio, sys; from pathlib import Path; from benchmarks.common import peak_rss_mb;"
             "from auditor.crawl import Crawler, Settings; from auditor.config import Config;"
             f"c = Crawler.create(Path({str(db)!r}), Settings(start_url={base + '/'!r}, delay=0, concurrency=16,"
             f" max_depth=20, max_pages={pages + 100}, timeout=10, max_bytes=2_000_000, backoff=0.2,"
             " audit_workers=0), Config());"
             "asyncio.run(c.run());"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, c.store.page_count())"
+            "print(peak_rss_mb(), c.store.page_count())"
         )
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
         elapsed = time.perf_counter() - started
-        rss_kib, recorded = done.stdout.split()
-        return int(rss_kib) / 1024, int(recorded), elapsed
+        peak, recorded = done.stdout.split()
+        return float(peak), int(recorded), elapsed
 
 
 def main() -> None:
@@ -45,5 +44,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _ = resource
     main()

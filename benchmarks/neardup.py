@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
 
-from benchmarks.common import ROOT, machine
+from benchmarks.common import ROOT, machine, peak_rss_mb
 
 WORDS_PER_PAGE = 400
 VOCABULARY = 20_000
@@ -53,7 +52,7 @@ def measure(n: int) -> dict[str, float]:
         "seconds": elapsed,
         "recall": hit / len(planted),
         "precision": hit / len(pairs) if pairs else 1.0,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb(),
     }
 
 
