@@ -46,6 +46,7 @@ class Script:
     contains: tuple[str, ...]
     """Lowercase words, one of which the page's scripts must contain before the pattern is tried."""
     pattern: re.Pattern[str]
+    """Searched in the lowercased scripts (the patterns of networks.toml are lowercased to match)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,10 +164,16 @@ def load(path: Path | None = None) -> Catalogue:
         cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
         box_words=frozenset(evidence.get("box_words", ())),
         scripts=tuple(
-            Script(s["id"], tuple(s["contains"]), re.compile("|".join(s["patterns"]), re.I))
+            Script(s["id"], tuple(s["contains"]), re.compile(_lowercased("|".join(s["patterns"]))))
             for s in data.get("script", ())
         ),
     )
+
+
+def _lowercased(pattern: str) -> str:
+    """A pattern for lowercased text: its letters lowercased, its escapes (\\S, \\D, \\W) kept. Searching
+    lowercased text with it is several times faster than a case-insensitive search of the original."""
+    return re.sub(r"\\.|[A-Z]", lambda m: m.group() if m.group()[0] == "\\" else m.group().lower(), pattern)
 
 
 def _generic_hint(generic: list[Network]) -> re.Pattern[str]:

@@ -245,10 +245,12 @@ def _scripts(sources: Sequence[str], catalogue: networks.Catalogue) -> list[Auto
     for script in catalogue.scripts:
         if not any(word in lowered for word in script.contains):
             continue
-        match = script.pattern.search(joined)
+        match = script.pattern.search(lowered)  # the patterns are lowercased to match
         if match:
+            # lowercasing keeps positions, except for the rare letters whose lowercase is two characters
+            text = joined if len(joined) == len(lowered) else lowered
             start = max(0, match.start() - 30)
-            found.append(AutoAffiliateScript(script.id, " ".join(joined[start : match.end() + 30].split())))
+            found.append(AutoAffiliateScript(script.id, " ".join(text[start : match.end() + 30].split())))
     return found
 
 
