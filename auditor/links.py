@@ -55,9 +55,9 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
         host = parts.hostname
     except ValueError:
         return None
+    host = host.rstrip(".") if host else host
     if parts.scheme.lower() not in _SCHEMES or not host:
-        return None
-    host = host.rstrip(".")
+        return None  # another scheme, or no host name ("http://..")
     return Url(href, parts, host, site_of(host))
 
 

@@ -31,10 +31,15 @@ def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site
     """A site from page results in the JSON contract (a JSON Lines file, a batch output)."""
     pages = []
     for page in results:
-        text = " ".join(
-            b["text"]
-            for b in page.get("blocks", [])
-            if b.get("region") == "main" and b.get("kind") in ("editorial", "affiliate", "disclosure")
+        failed = page.get("error") is not None
+        text = (
+            ""
+            if failed
+            else " ".join(
+                b["text"]
+                for b in page["blocks"]
+                if b.get("region") == "main" and b.get("kind") in ("editorial", "affiliate", "disclosure")
+            )
         )
         crawl = page.get("crawl") or {}
         pages.append(
@@ -43,7 +48,7 @@ def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site
                 crawl.get("status"),
                 crawl.get("depth"),
                 page.get("error"),
-                page if not page.get("error") else None,
+                None if failed else page,
                 text,
             )
         )

@@ -36,6 +36,8 @@ def normalize(url: str) -> str | None:
     except UnicodeError:
         return None
     netloc = host.rstrip(".").lower()
+    if not netloc:
+        return None  # a host of dots only ("http://..")
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from auditor import AuditError, audit_html, to_dict
@@ -248,6 +248,8 @@ def urls(draw: Any) -> str:
 
 @FUZZ
 @given(urls(), urls())
+@example("", "http://..")  # found by a 100,000-example run: a host of dots only
+@example("http://..", "")
 def test_url_and_link_classifiers(raw: str, base: str) -> None:
     target = absolute(raw, base)
     if target is not None:
@@ -304,6 +306,8 @@ def test_config_loader(data: dict[str, Any]) -> None:
     ),
     st.sampled_from(["r.json", "r.jsonl"]),
 )
+@example(b'{"schema": "auditor/page@1", "url": "", "error": ""}', "r.jsonl")  # found by a 100,000-example run
+@example(b'{"schema": "auditor/page@1", "blocks": [null], "url": "", "error": ""}', "r.jsonl")
 def test_result_readers(data: bytes, name: str) -> None:
     import tempfile
 

@@ -136,3 +136,5 @@ def test_absolute_resolves_like_a_browser() -> None:
     assert absolute("mailto:a@b.example", base) is None
     assert absolute("javascript:void(0)", base) is None
     assert absolute("http://[::1", base) is None
+    assert absolute("http://../x", base) is None  # a host of dots only is no host (found by the fuzz run)
+    assert absolute("", "http://..") is None

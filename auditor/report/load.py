@@ -29,7 +29,7 @@ def check_page(record: Any, where: str) -> dict[str, Any]:
     if not isinstance(record, dict) or not str(record.get("schema", "")).startswith("auditor/page@"):
         raise InputError(f"{where}: not a page result (schema auditor/page@1)")
     if record.get("error") is not None:
-        if not isinstance(record.get("url"), str) or not isinstance(record["error"], str):
+        if not isinstance(record.get("url"), str) or not isinstance(record["error"], str) or not record["error"]:
             raise InputError(f"{where}: a failed page needs a url and an error text")
         return record
     for key, kind in _PAGE_FIELDS.items():
