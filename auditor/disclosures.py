@@ -39,7 +39,8 @@ class Wording:
     star_legend: re.Pattern[str]
     keywords: re.Pattern[str]
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
-    link_keywords: tuple[str, ...]
+    link_keywords: re.Pattern[str]
+    """Finds a word that names a disclosure page in a link's text (any case)."""
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
@@ -94,7 +95,7 @@ def wording(path: Path | None = None) -> Wording:
         vague=merged("vague"),
         star_legend=merged("star_legend"),
         keywords=_keyword_pattern(data.get("keywords", ())),
-        link_keywords=tuple(data.get("link_keywords", ())),
+        link_keywords=re.compile("|".join(map(re.escape, data.get("link_keywords", ()))) or "$^", re.I),
         examples=examples,
     )
 

@@ -235,7 +235,8 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
 
     def flush() -> None:
         nonlocal buf, pending, flushes
-        text = " ".join("".join(buf).split())
+        words = "".join(buf).split()
+        text = " ".join(words)
         buf = []
         flushes += 1
         if not text and (not pending or open_anchors):
@@ -253,7 +254,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                 box_selector=box_selectors.get(box) if box is not None else None,
                 heading=HEADINGS.get(frame[_TAG], 0),
                 text=text,
-                words=len(text.split()),
+                words=len(words),
                 anchors=pending,
                 hidden=frame[_HIDDEN],
                 ad_slot=frame[_AD],
@@ -375,7 +376,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                         text="",
                         rel=tuple((el.get("rel") or "").lower().split()),
                         classes=tuple((el.get("class") or "").lower().split()),
-                        data={k.lower(): el.get(k) or "" for k in keys if k.startswith("data-")},
+                        data={k.lower(): el.get(k) or "" for k in keys if k[:5] == "data-"} if len(keys) > 1 else {},
                         piece=-1,
                         in_box=box is not None,
                         hidden=hidden,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from auditor.layout import Anchor
-from auditor.networks import Catalogue, candidates, conditions_hold, merchant_name, query_params, site_of
+from auditor.networks import Catalogue, Network, conditions_hold, host_facts, merchant_name, query_params, site_of
 
 _SCHEMES = ("http", "https")
 _FALSE_VALUES = frozenset(("", "0", "false", "no", "none", "null", "undefined"))
@@ -106,11 +106,12 @@ def _target_site(params: dict[str, str], keys: Sequence[str]) -> str | None:
     return None
 
 
-def _network_verdict(catalogue: Catalogue, parts: SplitResult, host: str, anchor: Anchor) -> Verdict | None:
+def _network_verdict(
+    catalogue: Catalogue, parts: SplitResult, host: str, anchor: Anchor, nets: tuple[Network, ...]
+) -> Verdict | None:
     params: dict[str, str] | None = None
-    nets = candidates(catalogue, host)
-    if catalogue.generic_hint.search(parts.path) or catalogue.generic_hint.search(parts.query):
-        nets.extend(catalogue.generic)  # affiliate software on any host: only when a telltale name appears
+    if catalogue.generic_hint.search(f"{parts.path}?{parts.query}"):
+        nets += catalogue.generic  # affiliate software on any host: only when a telltale name appears
     for net in nets:
         if net.params and params is None:
             params = query_params(parts)
@@ -183,16 +184,14 @@ def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalog
     """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
     not in its header, navigation or footer."""
     parts, host = url.parts, url.host
-    verdict = _network_verdict(catalogue, parts, host, anchor)
+    nets, redirector = host_facts(catalogue, host)
+    verdict = _network_verdict(catalogue, parts, host, anchor, nets)
     if verdict is not None:
         return verdict
-    labels = host.split(".")
-    for i in range(len(labels) - 1):
-        redirector = catalogue.redirectors.get(".".join(labels[i:]))
-        if redirector is not None:
-            if redirector.unresolved:
-                return Verdict(False, None, f"{redirector.name}: {host}", unresolved=True)
-            return Verdict(True, "redirector", f"{redirector.name}: {host}")
+    if redirector is not None:
+        if redirector.unresolved:
+            return Verdict(False, None, f"{redirector.name}: {host}", unresolved=True)
+        return Verdict(True, "redirector", f"{redirector.name}: {host}")
     if page_site is not None and url.site == page_site:
         return _cloak(catalogue, parts, anchor, page_site, in_content) or NOT_AFFILIATE
     return _marked_merchant(catalogue, parts, anchor, host) or NOT_AFFILIATE

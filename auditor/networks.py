@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,10 @@ class Catalogue:
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
+    hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """What `host_facts` found per host: pages link to the same few hosts again and again."""
 
 
 def merchant_name(host: str) -> str:
@@ -196,15 +200,25 @@ def _name_match(labels: list[str], name: str) -> bool:
     return False
 
 
-def candidates(catalogue: Catalogue, host: str) -> list[Network]:
-    """Networks whose host condition the host meets, most specific domain first."""
-    labels = host.split(".")
-    found: list[Network] = []
-    for i in range(len(labels) - 1):
-        found.extend(catalogue.by_domain.get(".".join(labels[i:]), ()))
-    for name, nets in catalogue.by_name.items():
-        if name in labels and _name_match(labels, name):
-            found.extend(nets)
+def host_facts(catalogue: Catalogue, host: str) -> tuple[tuple[Network, ...], Redirector | None]:
+    """The networks whose host condition the host meets (most specific domain first) and the publisher
+    redirector it belongs to, if any. Remembered per host, up to a bound."""
+    found = catalogue.hosts_seen.get(host)
+    if found is None:
+        labels = host.split(".")
+        nets: list[Network] = []
+        for i in range(len(labels) - 1):
+            nets.extend(catalogue.by_domain.get(".".join(labels[i:]), ()))
+        for name, named in catalogue.by_name.items():
+            if name in labels and _name_match(labels, name):
+                nets.extend(named)
+        redirector = next(
+            (r for i in range(len(labels) - 1) if (r := catalogue.redirectors.get(".".join(labels[i:]))) is not None),
+            None,
+        )
+        found = (tuple(nets), redirector)
+        if len(catalogue.hosts_seen) < 50_000:
+            catalogue.hosts_seen[host] = found
     return found
 
 

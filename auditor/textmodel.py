@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from math import log
 from typing import TYPE_CHECKING, Any
 
@@ -93,18 +94,24 @@ def _float32() -> Any:
 
 def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
     """Content words, lowercased, with a light suffix strip so that "kits" meets "kit"."""
-    out: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        if len(word) < 2 or word in STOPWORDS or word in ignore:
-            continue
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                if word[-1] == word[-2] and word[-1] not in "aeiouls":  # "shopping" -> "shopp" -> "shop"
-                    word = word[:-1]
-                break
-        out.add(word)
-    return out
+    return {
+        _stem(word)
+        for word in _WORD.findall(text.lower())
+        if len(word) >= 2 and word not in STOPWORDS and word not in ignore
+    }
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    """The word without its first matching suffix, if at least four letters remain (a vocabulary repeats its
+    words, so each is stemmed once)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            if word[-1] == word[-2] and word[-1] not in "aeiouls":  # "shopping" -> "shopp" -> "shop"
+                word = word[:-1]
+            break
+    return word
 
 
 class Coverage:
