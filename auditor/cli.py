@@ -83,6 +83,7 @@ def main() -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Refuse pages larger than this.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds allowed for fetching a URL.")
 @click.option("--user-agent", help="User-Agent header for fetching.")
+@click.option("--encoding", help="The page's charset, over what the server or the page declares (e.g. utf-16-le).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
 def audit(
@@ -98,10 +99,12 @@ def audit(
     max_bytes: int | None,
     timeout: float | None,
     user_agent: str | None,
+    encoding: str | None,
     verbose: bool,
 ) -> int:
     """Audit one page: TARGET is a URL, an HTML file, or - for stdin."""
     from auditor.config import load
+    from auditor.document import codec_of
     from auditor.engine import worst
     from auditor.fetch import audit_file, audit_url
     from auditor.models import SEVERITY_RANK
@@ -111,10 +114,12 @@ def audit(
     config = load(config_path).with_cli(
         fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
     )
+    if encoding is not None and codec_of(encoding) is None:
+        raise AuditError(f"--encoding: {encoding!r} names no known character encoding")
     if target.startswith(("http://", "https://")):
-        result = audit_url(target, config)
+        result = audit_url(target, config, encoding)
     elif target == "-" or Path(target).exists():
-        result = audit_file(target, url or "", config)
+        result = audit_file(target, url or "", config, encoding)
     elif "://" in target:
         raise AuditError(f"{target}: only http:// and https:// URLs can be fetched")
     else:

@@ -49,6 +49,11 @@ class Document:
     """What could not be read (content nested deeper than MAX_DEPTH)."""
 
 
+def codec_of(label: str) -> str | None:
+    """The codec a charset label names, as browsers read it (latin-1 is windows-1252), or None if none."""
+    return _codec(label)
+
+
 def _codec(label: str | None) -> str | None:
     if not label:
         return None
@@ -72,6 +77,34 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or controls > len(head) // 20
 
 
+# Where the zero bytes of ASCII text fall in each wide encoding, by position modulo the character width.
+_WIDE_ZEROS = {
+    "utf-32-le": (4, {1, 2, 3}),
+    "utf-32-be": (4, {0, 1, 2}),
+    "utf-16-le": (2, {1}),
+    "utf-16-be": (2, {0}),
+}
+_WIDE_CODECS = frozenset(codecs.lookup(name).name for name in (*_WIDE_ZEROS, "utf-16", "utf-32"))
+
+
+def _wide_text(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 variant that markup without a byte-order mark is written in, if the zero bytes of its
+    first characters fall where that encoding puts them (browsers do not guess these, nor does the auditor)."""
+    head = data[: _SNIFF - _SNIFF % 4]
+    if len(head) < 16 or b"\x00" not in head:
+        return None
+    for name, (width, zeros) in _WIDE_ZEROS.items():
+        at = [head[i::width].count(0) for i in range(width)]
+        slots = len(head) // width
+        if all((n >= 0.9 * slots) if i in zeros else (n <= 0.1 * slots) for i, n in enumerate(at)):
+            try:
+                if "<" in head.decode(name):
+                    return name
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     """Decode page bytes the way a browser would; returns (text, codec name, guessed).
 
@@ -80,7 +113,20 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     """
     if not data.strip():
         raise InputError("the page is empty")
+    wide = _wide_text(data)
+    declared_codec = _codec(declared)
+    if wide and declared_codec in _WIDE_CODECS:  # a wide declaration is believed when the bytes are wide
+        reading = wide if declared_codec in ("utf-16", "utf-32") else declared_codec
+        try:
+            return data.decode(reading), reading, False
+        except UnicodeDecodeError:
+            pass
     if _looks_binary(data):
+        if wide:
+            raise InputError(
+                f"the page looks like {wide.upper()} text with no byte-order mark and no declared encoding "
+                f"(give it: --encoding {wide})"
+            )
         raise InputError("the input is binary data, not an HTML page")
     candidates: list[str] = []
     for label in chain((declared,), EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):

@@ -184,21 +184,25 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
             client.close()
 
 
-def audit_url(url: str, config: Config | None = None) -> PageResult:
-    """Fetch a page and audit it; relative links resolve against the URL after redirects."""
+def audit_url(url: str, config: Config | None = None, encoding: str | None = None) -> PageResult:
+    """Fetch a page and audit it; relative links resolve against the URL after redirects. `encoding` overrides
+    the charset the server declares."""
     config = config or Config()
     fetched = fetch(url, config)
-    return audit_html(fetched.body, fetched.final_url, config, encoding=fetched.encoding)
+    return audit_html(fetched.body, fetched.final_url, config, encoding=encoding or fetched.encoding)
 
 
-def audit_file(path: str | Path, url: str = "", config: Config | None = None) -> PageResult:
-    """Audit a saved page; `url` is where it was served from (to resolve relative links), or '-' for stdin."""
+def audit_file(
+    path: str | Path, url: str = "", config: Config | None = None, encoding: str | None = None
+) -> PageResult:
+    """Audit a saved page; `url` is where it was served from (to resolve relative links), or '-' for stdin.
+    `encoding` is the page's charset when the file does not say (a saved page loses its server's header)."""
     config = config or Config()
     if str(path) == "-":
         data = read_stream(sys.stdin.buffer, config.max_bytes)
-        return audit_html(data, url, config)
+        return audit_html(data, url, config, encoding=encoding)
     data = read_file(Path(path), config.max_bytes)
     try:
-        return audit_html(data, url or Path(path).resolve().as_uri(), config)
+        return audit_html(data, url or Path(path).resolve().as_uri(), config, encoding=encoding)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None

@@ -254,6 +254,14 @@ def _send(
             handler.wfile.write(body)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a crawler that hangs up mid-answer (at its end, or on a size cap) is no error of the site
+
+
 @contextmanager
 def serve_site(site: Site) -> Iterator[str]:
     """Serve the site on 127.0.0.1 (never any other address); yields its base URL."""
@@ -268,14 +276,7 @@ def serve_site(site: Site) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 128
-
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass
-
-    server = Server(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     base_holder.append(f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -303,11 +304,7 @@ def main() -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 256
-
-    Server(("127.0.0.1", port), Handler).serve_forever()
+    _Server(("127.0.0.1", port), Handler).serve_forever()
 
 
 if __name__ == "__main__":

@@ -57,3 +57,20 @@ def test_audit_url_fetches_from_a_local_server() -> None:
         assert nav.href == base + "/news/"
         with pytest.raises(FetchError):
             audit_url(base + "/missing", Config(timeout=5))
+
+
+def test_a_server_declared_wide_charset_is_read() -> None:
+    """A server may declare UTF-16 for a page without a byte-order mark; a UTF-16 declaration on a page whose bytes
+    are not UTF-16 is not believed (browsers ignore it too)."""
+    text = "<html><body><main><p>Wir verdienen eine Provision, Grüße</p></main></body></html>"
+
+    def wide(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, text.encode("utf-16-le"), content_type="text/html; charset=utf-16")
+
+    def lying(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, text.encode("utf-8"), content_type="text/html; charset=utf-16")
+
+    with serve({"/wide": wide, "/lying": lying}) as base:
+        for path in ("/wide", "/lying"):
+            result = audit_url(base + path, Config(timeout=5))
+            assert "Grüße" in result.blocks[0].text, path

@@ -123,6 +123,26 @@ def test_utf16_with_byte_order_mark(tmp_path: Path) -> None:
     assert "Grüße aus Köln" in out
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_wide_encoding_without_byte_order_mark(tmp_path: Path, codec: str) -> None:
+    """The one odd encoding that cannot be read without help (browsers do not guess it either): one clear
+    line that names the encoding and the option that reads it; with the option, the page is read."""
+    page = tmp_path / "wide.html"
+    page.write_bytes("<html><body><main><p>Grüße aus Köln</p></main></body></html>".encode(codec))
+    code, _, err = run("audit", str(page))
+    assert_one_line_error(code, err, codec.upper(), f"--encoding {codec}")
+    code, out, err = run("audit", str(page), "--encoding", codec, "--format", "json")
+    assert code == 0, err
+    assert "Grüße aus Köln" in out
+
+
+def test_unknown_encoding_option(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<html><body><p>hello</p></body></html>")
+    code, _, err = run("audit", str(page), "--encoding", "x-no-such-codec")
+    assert_one_line_error(code, err, "x-no-such-codec", "no known character encoding")
+
+
 def test_unknown_encoding_label_and_invalid_bytes(tmp_path: Path) -> None:
     page = tmp_path / "weird.html"
     page.write_bytes(
