@@ -1,9 +1,11 @@
 """The per-page pipeline: one pure function of (page bytes, url, config) -> PageResult. No network, no globals
-beyond read-only caches of the shipped rules, so it runs the same in a test, a crawl and a cluster worker."""
+beyond the shipped rules and bounded memo caches (class names, hosts, word stems) that never change a result, so
+it runs the same in a test, a crawl and a cluster worker."""
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -58,20 +60,35 @@ def audit_html(
     )
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while one page is audited. The pipeline makes next to no reference cycles
+class _CyclePause:
+    """Pause Python's cycle collector while pages are audited. The pipeline makes next to no reference cycles
     (one small dict per TF-IDF fit: its objects are freed as soon as they are dropped), yet it allocates enough
     objects to start several collections a page, each of which may walk every object of the process: a cost that
-    grows with the host program's heap, not with the page. Collection resumes after the page, unless the caller
-    had turned it off; what cycles the page left are collected then."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    grows with the host program's heap, not with the page. Counted, so that threads auditing at once resume
+    collection only when the last one is done, and only if it was on before; the cycles left are collected then."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.depth == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.depth += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.depth -= 1
+                if self.depth == 0 and self.was_enabled:
+                    gc.enable()
+
+
+_no_cycle_collection = _CyclePause()
 
 
 def error_result(url: str, error: str) -> PageResult:

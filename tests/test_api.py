@@ -74,3 +74,21 @@ def test_a_server_declared_wide_charset_is_read() -> None:
         for path in ("/wide", "/lying"):
             result = audit_url(base + path, Config(timeout=5))
             assert "Grüße" in result.blocks[0].text, path
+
+
+def test_the_cycle_collector_is_back_on_after_pages_audited_in_threads() -> None:
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = (SAMPLES / "seed-like-news.html").read_bytes()
+    assert gc.isenabled()
+    with ThreadPoolExecutor(4) as pool:
+        scores = list(pool.map(lambda _: audit_html(body, url="https://railledger.example/").score, range(12)))
+    assert len(set(scores)) == 1
+    assert gc.isenabled()
+    gc.disable()  # a host that keeps it off keeps it off
+    try:
+        audit_html(body)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
