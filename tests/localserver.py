@@ -26,7 +26,19 @@ def send(
         handler.send_header(key, value)
     handler.end_headers()
     if handler.command != "HEAD":
-        handler.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.wfile.write(body)
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A threaded server on which a client that hangs up mid-answer (a crawler at its end, a size cap, a test of
+    exactly that) is no error worth a traceback."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
 
 
 @contextmanager
@@ -48,13 +60,7 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass  # a client hanging up mid-response is part of the tests
-
-    server = Server(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -14,9 +14,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from .localserver import QuietServer, send
 
 WORDS = (
     "kettle coffee grinder filter brew water temperature spout handle pour bloom roast bean acidity body aroma "
@@ -187,79 +189,53 @@ class Site:
         parts = [p for p in path.split("/") if p]
         if path == "/robots.txt":
             body = f"User-agent: *\nDisallow: {DISALLOWED}\nSitemap: {base}/sitemap.xml\n".encode()
-            return _send(handler, 200, body, "text/plain")
+            return send(handler, 200, body, "text/plain")
         if path == "/sitemap.xml":
-            return _send(handler, 200, self.sitemap_index(base), "application/xml")
+            return send(handler, 200, self.sitemap_index(base), "application/xml")
         if path == "/sitemap-articles.xml":
             paths = [f"/articles/{n}" for n in range(1, self.articles + 1)] + [f"/orphan/{n}" for n in range(1, 4)]
-            return _send(handler, 200, self.sitemap(base, paths), "application/xml")
+            return send(handler, 200, self.sitemap(base, paths), "application/xml")
         if path == "/sitemap-extra.xml.gz":
             body = gzip.compress(self.sitemap(base, ["/orphan/4", "/orphan/5", "/private/from-sitemap"]))
-            return _send(handler, 200, body, "application/gzip")
+            return send(handler, 200, body, "application/gzip")
         if path == "/":
-            return _send(handler, 200, self.home())
+            return send(handler, 200, self.home())
         if len(parts) == 2 and parts[0] in ("articles", "orphan") and parts[1].isdigit():
             n = int(parts[1])
             if parts[0] == "orphan" and 1 <= n <= 5:
-                return _send(handler, 200, self.article(self.articles + n))
+                return send(handler, 200, self.article(self.articles + n))
             if 1 <= n <= self.articles:
-                return _send(handler, 200, self.article(n))
+                return send(handler, 200, self.article(n))
         if len(parts) == 2 and parts[0] == "old":
-            return _send(handler, 301, headers={"Location": f"/articles/{parts[1]}"})
+            return send(handler, 301, headers={"Location": f"/articles/{parts[1]}"})
         if len(parts) == 3 and parts[0] == "calendar":
-            return _send(handler, 200, self.calendar(int(parts[1]), int(parts[2])))
+            return send(handler, 200, self.calendar(int(parts[1]), int(parts[2])))
         if path == "/broken-500":
-            return _send(handler, 500, b"<h1>oops</h1>")
+            return send(handler, 500, b"<h1>oops</h1>")
         if path == "/busy":
             with self.lock:
                 busy = self.busy_left > 0
                 self.busy_left -= 1
             if busy:
-                return _send(handler, 429, b"slow down", headers={"Retry-After": "1"})
-            return _send(handler, 200, b"<html><body><main><p>Not busy any more.</p></main></body></html>")
+                return send(handler, 429, b"slow down", headers={"Retry-After": "1"})
+            return send(handler, 200, b"<html><body><main><p>Not busy any more.</p></main></body></html>")
         if len(parts) == 2 and parts[0] == "slow":
             time.sleep(self.slow)
-            return _send(handler, 200, self.article(self.articles + 10 + int(parts[1])))
+            return send(handler, 200, self.article(self.articles + 10 + int(parts[1])))
         if path == "/huge":
-            return _send(handler, 200, b"<html><body><p>" + b"x" * HUGE_BYTES + b"</p></body></html>")
+            return send(handler, 200, b"<html><body><p>" + b"x" * HUGE_BYTES + b"</p></body></html>")
         if path.startswith("/files/"):
-            return _send(handler, 200, b"%PDF-1.4 not really", "application/pdf")
+            return send(handler, 200, b"%PDF-1.4 not really", "application/pdf")
         if path.startswith("/img/"):
-            return _send(handler, 200, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
+            return send(handler, 200, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
         if len(parts) == 2 and parts[0] == "broken-html":
-            return _send(
+            return send(
                 handler,
                 200,
                 b"<html><body><main><p>Unclosed <b>tags <div><p>and <a href='/articles/2'>"
                 b"a link<table><tr><td>cell</main></span></html></html><<<>>>",
             )
-        return _send(handler, 404, b"<h1>not found</h1>")
-
-
-def _send(
-    handler: BaseHTTPRequestHandler,
-    status: int,
-    body: bytes = b"",
-    content_type: str = "text/html",
-    headers: dict[str, str] | None = None,
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    for key, value in (headers or {}).items():
-        handler.send_header(key, value)
-    handler.end_headers()
-    if handler.command != "HEAD":
-        with suppress(BrokenPipeError, ConnectionResetError):
-            handler.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a crawler that hangs up mid-answer (at its end, or on a size cap) is no error of the site
+        return send(handler, 404, b"<h1>not found</h1>")
 
 
 @contextmanager
@@ -276,7 +252,7 @@ def serve_site(site: Site) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = _Server(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     base_holder.append(f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -304,7 +280,7 @@ def main() -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    _Server(("127.0.0.1", port), Handler).serve_forever()
+    QuietServer(("127.0.0.1", port), Handler).serve_forever()
 
 
 if __name__ == "__main__":
