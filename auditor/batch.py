@@ -17,7 +17,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -247,7 +247,7 @@ def near_duplicates(client: Any, outdir: Path, threshold: float) -> list[list[st
     import dask.bag as db
     from datasketch import MinHashLSH
 
-    from auditor.neardup import LSH_MARGIN, NUM_PERM
+    from auditor.neardup import LSH_MARGIN, NUM_PERM, connected
 
     files = sorted(str(p) for p in (outdir / SIGNATURES).glob("part-*.npz"))
     if not files:
@@ -262,27 +262,7 @@ def near_duplicates(client: Any, outdir: Path, threshold: float) -> list[list[st
     )
     pairs = buckets.filter(lambda kv: len(kv[1]) > 1).map(lambda kv: confirm(kv[1], threshold)).flatten()
     confirmed = set(client.compute(pairs.distinct(key=lambda p: (p[0], p[1]))).result())
-    return _groups((a, b) for a, b, _ in confirmed)
-
-
-def _groups(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for x in list(parent):
-        groups.setdefault(root(x), []).append(x)
-    return sorted(sorted(g) for g in groups.values())
+    return connected((a, b) for a, b, _ in confirmed)
 
 
 # -- the whole batch -----------------------------------------------------------------------------------------

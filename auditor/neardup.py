@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
+S = TypeVar("S", int, str)  # keys that sort
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -72,24 +73,25 @@ def groups(
         for other in lsh.query(sig):
             if other > index and sig.jaccard(sigs[other]) >= threshold:
                 pairs.append((index, other))
-    return [[(keys[i], round(sigs[members[0]].jaccard(sigs[i]), 3)) for i in members] for members in _union(pairs)]
+    return [[(keys[i], round(sigs[members[0]].jaccard(sigs[i]), 3)) for i in members] for members in connected(pairs)]
 
 
-def _union(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    parent: dict[int, int] = {}
+def connected(pairs: Iterable[tuple[S, S]]) -> list[list[S]]:
+    """The groups that the pairs join (union-find), each sorted, in order of their first member."""
+    parent: dict[S, S] = {}
 
-    def root(i: int) -> int:
-        parent.setdefault(i, i)
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def root(x: S) -> S:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
 
     for a, b in pairs:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    members: dict[int, list[int]] = {}
-    for i in list(parent):
-        members.setdefault(root(i), []).append(i)
+    members: dict[S, list[S]] = {}
+    for x in list(parent):
+        members.setdefault(root(x), []).append(x)
     return sorted((sorted(m) for m in members.values()), key=lambda m: m[0])
