@@ -42,6 +42,15 @@ def crawl(base: str, db: Path, **overrides: Any) -> Crawler:
     return crawler
 
 
+def crawl_command(base: str, db: Path, workers: int) -> list[str]:
+    """`auditor crawl` of the site into db, as a process: the concurrency, depth, timeout and size cap of SETTINGS."""
+    return [
+        *(sys.executable, "-m", "auditor", "crawl", base + "/", "--db", str(db), "--delay", "0"),
+        *("--concurrency", "8", "--max-depth", "8", "--timeout", "5", "--max-bytes", "2000000"),
+        *("--workers", str(workers), "-q"),
+    ]
+
+
 def paths(store: Store) -> set[str]:
     return {row.url.split("/", 3)[3] for row in store.pages()}
 
@@ -189,28 +198,7 @@ def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_p
     db = tmp_path / "killed.sqlite"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with serve_site(site) as base:
-        args = [
-            sys.executable,
-            "-m",
-            "auditor",
-            "crawl",
-            base + "/",
-            "--db",
-            str(db),
-            "--delay",
-            "0",
-            "--concurrency",
-            "8",
-            "--max-depth",
-            "8",
-            "--timeout",
-            "5",
-            "--max-bytes",
-            "2000000",
-            "--workers",
-            "2",
-            "-q",
-        ]
+        args = crawl_command(base, db, workers=2)
         process = subprocess.Popen(
             args, env={**env, "CRAWL_TEST_TAG": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -291,28 +279,7 @@ def test_sigkill_at_ten_random_moments_always_resumes_to_the_same_pages(tmp_path
     with serve_site(site) as base:
         reference = crawl(base, tmp_path / "reference.sqlite", audit_workers=0)
         db = tmp_path / "killed.sqlite"
-        first = [
-            sys.executable,
-            "-m",
-            "auditor",
-            "crawl",
-            base + "/",
-            "--db",
-            str(db),
-            "--delay",
-            "0",
-            "--concurrency",
-            "8",
-            "--max-depth",
-            "8",
-            "--timeout",
-            "5",
-            "--max-bytes",
-            "2000000",
-            "--workers",
-            "0",
-            "-q",
-        ]
+        first = crawl_command(base, db, workers=0)
         resume = [sys.executable, "-m", "auditor", "crawl", "--resume", str(db), "-q"]
         for _ in range(10):
             process = subprocess.Popen(
