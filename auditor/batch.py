@@ -166,6 +166,7 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     from auditor.neardup import signatures
     from auditor.pipeline import audit_html, error_result
     from auditor.report.json import to_dict
+    from auditor.textmodel import main_text
 
     key = chunk.key
     out = Path(outdir)
@@ -186,11 +187,7 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
             page = to_dict(error_result(url, error or "not audited"))
             errors += 1
         else:
-            texts[url] = " ".join(
-                b["text"]
-                for b in page["blocks"]
-                if b["region"] == "main" and b["kind"] in ("editorial", "affiliate", "disclosure")
-            )
+            texts[url] = main_text(page["blocks"])
         page["crawl"] = facts
         lines.append(json.dumps(page, ensure_ascii=False, separators=(",", ":")))
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)

@@ -133,17 +133,14 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     worker runs here, so the crawler's own process only fetches and records."""
     from auditor.pipeline import audit_html
     from auditor.report.json import to_dict
+    from auditor.textmodel import main_text
 
     try:
         result = audit_html(body, url, config, encoding=encoding)
     except AuditError as exc:
         return {"error": str(exc)}
     page = to_dict(result)
-    text = " ".join(
-        b["text"]
-        for b in page["blocks"]
-        if b["region"] == "main" and b["kind"] in ("editorial", "affiliate", "disclosure")
-    )
+    text = main_text(page["blocks"])
     hrefs = [link["href"] for link in page["links"]] if not result.nofollow else []
     if result.canonical:
         hrefs.append(result.canonical)

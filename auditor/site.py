@@ -13,6 +13,7 @@ from auditor.config import Config
 from auditor.models import Site, SitePage
 from auditor.report.json import PAGE_SCHEMA
 from auditor.store import Store
+from auditor.textmodel import main_text
 
 SITE_SCHEMA = "auditor/site@1"
 SCORE_BUCKETS = (0, 20, 40, 60, 80, 100)
@@ -32,15 +33,7 @@ def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site
     pages = []
     for page in results:
         failed = page.get("error") is not None
-        text = (
-            ""
-            if failed
-            else " ".join(
-                b["text"]
-                for b in page["blocks"]
-                if b.get("region") == "main" and b.get("kind") in ("editorial", "affiliate", "disclosure")
-            )
-        )
+        text = "" if failed else main_text(page["blocks"])
         crawl = page.get("crawl") or {}
         pages.append(
             SitePage(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from math import log
@@ -49,6 +49,12 @@ def main_blocks(page: Page) -> list[Block]:
             b for b in page.blocks if b.kind in TEXT_KINDS and b.region == "main" and b.text
         ]
     return list(cached)
+
+
+def main_text(blocks: Iterable[Mapping[str, Any]]) -> str:
+    """The main text of a page result in the JSON contract: what `main_blocks` reads, joined (a site's
+    near-duplicate pass compares these)."""
+    return " ".join(b["text"] for b in blocks if b.get("region") == "main" and b.get("kind") in TEXT_KINDS)
 
 
 def sentences(page: Page) -> list[Sentence]:
