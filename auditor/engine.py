@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -64,45 +64,37 @@ def word(rule: Rule, values: Mapping[str, Any]) -> str:
 
 def run(page: Page, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
     """All findings on the page, in rule order, and the ids of the rules that passed."""
-    findings: list[Finding] = []
-    passed: list[str] = []
-    for rule in rules:
-        found = False
-        for evidence in KINDS[rule.kind].check(page, rule.options):
-            found = True
-            block = page.block(evidence.block) if evidence.block is not None else None
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    severity=rule.severity,
-                    message=word(rule, evidence.values),
-                    block=evidence.block,
-                    selector=block.selector if block is not None else None,
-                    evidence=evidence.values,
-                    weight=rule.weight,
-                    title=rule.failure_title,
-                )
-            )
-        if not found:
-            passed.append(rule.id)
-    return _cap(findings), passed
+
+    def selector(block: int) -> str | None:
+        return page.block(block).selector
+
+    return _run(page, rules, selector)
 
 
 def run_site(site: Site, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
     """The site-wide findings (each names its pages in `evidence["pages"]`), and the site rules that passed."""
+    return _run(site, rules, None)
+
+
+def _run(
+    subject: Page | Site, rules: Iterable[Rule], selector: Callable[[int], str | None] | None
+) -> tuple[list[Finding], list[str]]:
+    """Each rule's check on the page or site, its evidence worded as findings; `selector` locates a page's
+    blocks (a site's findings point at pages, not blocks)."""
     findings: list[Finding] = []
     passed: list[str] = []
     for rule in rules:
         found = False
-        for evidence in KINDS[rule.kind].check(site, rule.options):
+        for evidence in KINDS[rule.kind].check(subject, rule.options):
             found = True
+            block = evidence.block if selector is not None else None
             findings.append(
                 Finding(
                     rule=rule.id,
                     severity=rule.severity,
                     message=word(rule, evidence.values),
-                    block=None,
-                    selector=None,
+                    block=block,
+                    selector=selector(block) if selector is not None and block is not None else None,
                     evidence=evidence.values,
                     weight=rule.weight,
                     title=rule.failure_title,
