@@ -49,12 +49,8 @@ class Document:
     """What could not be read (content nested deeper than MAX_DEPTH)."""
 
 
-def codec_of(label: str) -> str | None:
+def codec_of(label: str | None) -> str | None:
     """The codec a charset label names, as browsers read it (latin-1 is windows-1252), or None if none."""
-    return _codec(label)
-
-
-def _codec(label: str | None) -> str | None:
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
@@ -114,7 +110,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     if not data.strip():
         raise InputError("the page is empty")
     wide = _wide_text(data)
-    declared_codec = _codec(declared)
+    declared_codec = codec_of(declared)
     if wide and declared_codec in _WIDE_CODECS:  # a wide declaration is believed when the bytes are wide
         reading = wide if declared_codec in ("utf-16", "utf-32") else declared_codec
         try:
@@ -130,7 +126,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
         raise InputError("the input is binary data, not an HTML page")
     candidates: list[str] = []
     for label in chain((declared,), EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
-        codec = _codec(label)
+        codec = codec_of(label)
         if codec and codec not in candidates:
             candidates.append(codec)
     guessed = not candidates or (candidates[0] == "utf-8" and declared is None)
