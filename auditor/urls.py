@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the visit and never change the page (campaign tags, click ids). Sources: the
@@ -19,9 +20,11 @@ MAX_URL_LENGTH = 2000
 MAX_REPEATED_SEGMENTS = 3
 
 
+@lru_cache(maxsize=16_384)
 def normalize(url: str) -> str | None:
     """The canonical spelling of an http(s) URL: lowercase scheme and host, no default port, no fragment, no
-    tracking parameters, query parameters sorted, percent-encoding made uniform. None for other URLs."""
+    tracking parameters, query parameters sorted, percent-encoding made uniform. None for other URLs.
+    Remembered for the last URLs seen: every page of a site repeats its menus' and footers' links."""
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname

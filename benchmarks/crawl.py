@@ -1,16 +1,18 @@
 """Crawl throughput: the auditor's crawler against a minimal Scrapy spider, same site, same concurrency.
 
 The generated site (tests/sitegen.py, 1,000 articles with real-world page weight: ~130 KB and ~900 elements a
-page, like the corpus's median page) is served by its own process on 127.0.0.1 so that neither
-crawler shares a core's interpreter with the server. Both obey robots.txt, skip sitemaps (they discover pages by
-links), have no delay and stop at the same depth. The auditor also audits every page (its reason to crawl);
-Scrapy only parses links. Scrapy fetches about twice the pages: the site links each next article with a tracking
-parameter (`?utm_source=next`), a second spelling of a page that the auditor's URL normalisation drops, so the
-rates are compared per fetched page. Median of 3 passes.
+page, like the corpus's median page) is written to disk and served by nginx on 127.0.0.1
+(benchmarks/static_site.py; without nginx, by the site generator's own Python server, which is slower and takes
+CPU from the crawlers). Both obey robots.txt, skip sitemaps (they discover pages by links), have no delay and
+stop at the same depth. The auditor also audits every page (its reason to crawl); Scrapy only parses links.
+Scrapy fetches about twice the pages: the site links each next article with a tracking parameter
+(`?utm_source=next`), a second spelling of a page that the auditor's URL normalisation drops, so the rates are
+compared per fetched page. Median of 3 passes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 import statistics
@@ -18,8 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks import static_site
 from benchmarks.common import ROOT, machine
 
 CONCURRENCY = 16
@@ -91,19 +95,31 @@ def scrapy(base: str) -> tuple[int, float]:
     return int(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
 
 
+@contextlib.contextmanager
+def site(port: int) -> Iterator[str]:
+    """The benchmark site on 127.0.0.1:port, served by nginx when it is installed; yields its base URL."""
+    if static_site.available():
+        with tempfile.TemporaryDirectory() as folder, static_site.serve(Path(folder), ARTICLES, port) as base:
+            yield base
+        return
+    server = subprocess.Popen([sys.executable, "-m", "tests.sitegen", str(port), str(ARTICLES), "--heavy"], cwd=ROOT)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.kill()
+
+
 def main(passes: int = 3) -> None:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tests.sitegen", str(port), str(ARTICLES), "--heavy"], cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with site(port) as base:
         wait_for(port)
         runs: dict[str, list[tuple[int, float]]] = {"auditor": [], "scrapy": []}
         for _ in range(passes):  # interleaved, so that both see the same machine
             runs["auditor"].append(ours(base))
             runs["scrapy"].append(scrapy(base))
-    finally:
-        server.kill()
+    server = "nginx" if static_site.available() else "the site generator's Python server (install nginx-light)"
     print(f"crawl of a {ARTICLES:,}-article generated site on 127.0.0.1, concurrency {CONCURRENCY} ({machine()})")
+    print(f"  served by {server}")
     rates = {}
     for name, results in runs.items():
         rate = statistics.median(p / s for p, s in results)
