@@ -9,6 +9,7 @@ are grouped into a single block.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -72,11 +73,8 @@ _LOCAL_WORDS = frozenset("entry post article content card item product comment t
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # class/id words of display-ad slots; a label such as "Anzeige" inside one labels the ad, not affiliate links
-_AD_SLOT = re.compile(
-    r"(?<![a-z0-9])(ad|ads|adslot|ad-slot|adrotate|adsense|advert|advertisement|banner|dfp|gpt)"
-    r"(?![a-z0-9])",
-    re.I,
-)
+_AD_WORDS = ("ad", "ads", "adslot", "ad-slot", "adrotate", "adsense", "advert", "advertisement", "banner", "dfp", "gpt")
+_AD_SLOT = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, _AD_WORDS)) + r")(?![a-z0-9])")
 EMBED_TAGS = frozenset(("iframe", "ins", "embed", "object"))
 _CSS_IDENT = re.compile(r"^[A-Za-z][\w-]*$")
 BOX_MAX_CHARS = 1500
@@ -149,6 +147,9 @@ _Frame: TypeAlias = list[Any]
 _HINT_PATTERN = re.compile(
     r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _HINT_WORDS), key=len, reverse=True)) + r")(?![a-z0-9])"
 )
+# the first words of the hint and ad-slot entries: a string none of whose words is one cannot match the pattern
+_HINT_STARTS = frozenset(_WORD_SPLIT.split(word)[0] for word in _HINT_WORDS)
+_AD_STARTS = frozenset(_WORD_SPLIT.split(word)[0] for word in _AD_WORDS)
 
 
 def _landmark(tag: str, role: str | None, inside_main: bool) -> Region | None:
@@ -167,41 +168,55 @@ def _landmark(tag: str, role: str | None, inside_main: bool) -> Region | None:
 class Names:
     """What an element's id and class words say: a region hint, whether the words belong to an article or a card
     (so "entry-header" is no page header), a product box, an ad slot. Cached per attribute string: pages repeat
-    the same few class strings on hundreds of elements."""
+    the same few class strings on hundreds of elements.
 
-    def __init__(self, boxes: re.Pattern[str]) -> None:
-        self.boxes = boxes
+    A first reading is cheap too: every pattern matches only where a word of the class string begins with the
+    first word of one of its entries, so a set lookup over the string's words skips the patterns that cannot
+    match (most strings match none)."""
+
+    def __init__(self, box_words: frozenset[str]) -> None:
+        self.boxes = box_pattern(box_words)
+        self.box_starts = _first_words(box_words)
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
 
     def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
         found = self.cache.get(names)
         if found is None:
             lowered = names.lower()
-            match = _HINT_PATTERN.search(lowered)
+            words = set(_WORD_SPLIT.split(lowered))
+            match = _HINT_PATTERN.search(lowered) if not words.isdisjoint(_HINT_STARTS) else None
             hint = _HINT_WORDS[match.group(1)] if match else None
-            local = hint is not None and bool(_LOCAL_WORDS & set(_WORD_SPLIT.split(lowered)))
-            found = (hint, local, self.boxes.search(lowered) is not None, _AD_SLOT.search(lowered) is not None)
+            local = hint is not None and not _LOCAL_WORDS.isdisjoint(words)
+            is_box = _may_start(words, self.box_starts) and self.boxes.search(lowered) is not None
+            ad_slot = not words.isdisjoint(_AD_STARTS) and _AD_SLOT.search(lowered) is not None
+            found = (hint, local, is_box, ad_slot)
             if len(self.cache) < 50_000:
                 self.cache[names] = found
         return found
 
 
+def _first_words(entries: Iterable[str]) -> tuple[str, ...] | None:
+    """The first [a-z0-9] word of each entry (None when an entry does not start with one: then no shortcut)."""
+    firsts = [_WORD_SPLIT.split(entry.lower(), maxsplit=1)[0] for entry in entries]
+    return None if not all(firsts) else tuple(sorted(set(firsts)))
+
+
+def _may_start(words: set[str], starts: tuple[str, ...] | None) -> bool:
+    """Whether one of the words begins with one of the starts (a prefix pattern may match)."""
+    return starts is None or any(word.startswith(starts) for word in words)
+
+
 def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
     """A pattern that finds any of the box words at the start of a class or id word."""
-    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)"
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
 
 
 def read(root: etree._Element, classify_names: Names) -> Layout:
     """Walk the tree once and return its pieces, anchors and scripts in document order."""
-    scripts = [(s.get("src") or "") + "\n" + (s.text or "") for s in root.iter("script")]
-    title_el = root.find(".//title")
-    title = " ".join((_text(title_el) if title_el is not None else "").split()) or None
-    lang = root.get("lang") or root.get("xml:lang")
-    base_el = root.find(".//base[@href]")
-    base = base_el.get("href") if base_el is not None else None
-    main = _main_element(root)
-
+    head = _Head.of(root)
+    main = head.main
+    seek_main = main is None  # then the first role=main element met is the main content
     body = root.find("body")
     start = body if body is not None else root
     pieces: list[Piece] = []
@@ -335,6 +350,8 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                     ident = None
             if "role" in keys:
                 role = el.get("role")
+                if seek_main and role == "main":
+                    main, seek_main = el, False
             if "hidden" in keys or ("style" in keys and _HIDDEN_STYLE.search(el.get("style") or "")):
                 hidden = True
         if tag in SKIP_TAGS:
@@ -390,27 +407,64 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
             buf.append(text)
     if buf or pending:
         flush()
-    canonical = next(
-        (
-            link.get("href", "").strip()
-            for link in root.iter("link")
-            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href")
-        ),
-        None,
+    lang = root.get("lang") or root.get("xml:lang")
+    return Layout(
+        pieces, anchors, head.scripts, head.title, lang, head.base, main is not None, head.canonical, head.robots
     )
-    robots = " ".join(
-        (m.get("content") or "").lower() for m in root.iter("meta") if (m.get("name") or "").lower() == "robots"
-    )
-    return Layout(pieces, anchors, scripts, title, lang, base, main is not None, canonical or None, robots)
 
 
-def _main_element(root: etree._Element) -> etree._Element | None:
-    """The page's main content: its <main> (or role=main) element, else its longest <article>; other articles
-    are teasers and cards around it."""
-    found = [el for el in root.iter("main")] or [el for el in root.iter() if el.get("role") == "main"]
-    if found:
-        return found[0]
-    return max(root.iter("article"), key=lambda a: len(_text(a)), default=None)
+_HEAD_TAGS = ("script", "title", "base", "link", "meta", "main", "article")
+
+
+@dataclass(slots=True)
+class _Head:
+    """What the page says of itself, wherever in the tree it is written: scripts, title, base URL, canonical link,
+    robots meta, and its main content element: its first <main>, else its role=main element, else its longest
+    <article> (other articles are teasers and cards around it). Read in one pass over the tree for all these tags
+    at once (each pass costs as much as the next, whatever it looks for). A page with neither <main> nor an
+    article leaves `main` to the walk, which takes the first role=main element it meets."""
+
+    scripts: list[str] = field(default_factory=list)
+    title: str | None = None
+    base: str | None = None
+    canonical: str | None = None
+    robots: str = ""
+    main: etree._Element | None = None
+
+    @classmethod
+    def of(cls, root: etree._Element) -> _Head:
+        head = cls()
+        robots: list[str] = []
+        title_el = base_el = main_el = canonical = None
+        articles: list[etree._Element] = []
+        for el in root.iter(_HEAD_TAGS):
+            tag = el.tag
+            if tag == "script":
+                head.scripts.append((el.get("src") or "") + "\n" + (el.text or ""))
+            elif tag == "link":
+                if canonical is None and el.get("href") and "canonical" in (el.get("rel") or "").lower().split():
+                    canonical = el.get("href", "").strip()
+            elif tag == "meta":
+                if (el.get("name") or "").lower() == "robots":
+                    robots.append((el.get("content") or "").lower())
+            elif tag == "main":
+                main_el = main_el if main_el is not None else el
+            elif tag == "article":
+                articles.append(el)
+            elif tag == "title":
+                title_el = title_el if title_el is not None else el
+            elif base_el is None and el.get("href") is not None:
+                base_el = el
+        head.title = " ".join(_text(title_el).split()) or None if title_el is not None else None
+        head.base = base_el.get("href") if base_el is not None else None
+        head.canonical = canonical or None
+        head.robots = " ".join(robots)
+        if main_el is None and articles:  # the longest article, unless an element says role=main
+            main_el = next((el for el in root.iter() if el.get("role") == "main"), None)
+            if main_el is None:
+                main_el = max(articles, key=lambda a: len(_text(a)))
+        head.main = main_el
+        return head
 
 
 def _text(el: etree._Element) -> str:

@@ -242,7 +242,7 @@ def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
 @cache
 def _names() -> layout.Names:
     """The class-name reader for the shipped catalogue's box words (its cache lives as long as the process)."""
-    return layout.Names(layout.box_pattern(networks.load().box_words))
+    return layout.Names(networks.load().box_words)
 
 
 def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of: dict[int, Statement]) -> list[Block]:
