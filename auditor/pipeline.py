@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
-from auditor import disclosures, engine, language, layout, links, networks, segment
+from auditor import disclosures, engine, language, layout, links, networks, segment, textmodel, urls
 from auditor.config import Config
 from auditor.document import parse
 from auditor.errors import AuditError
@@ -237,6 +237,15 @@ def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
         if i + 1 < len(groups) and groups[i + 1].pieces[0].embeds == groups[i].pieces[-1].embeds:
             out.add(i + 1)
     return out
+
+
+def forget_memos() -> None:
+    """Empty the memo caches (class strings, link hosts, word stems, URL spellings), so that the next page is read
+    as if it were the first. Results never depend on them; the speed benchmark uses this to time first sight."""
+    _names().cache.clear()
+    networks.load().hosts_seen.clear()
+    textmodel.forget_stems()
+    urls.normalize.cache_clear()
 
 
 @cache

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from math import log
+from math import log, sqrt
 from typing import TYPE_CHECKING, Any
 
 from auditor.language import STOPWORDS
@@ -92,6 +93,51 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
     return matrix
 
 
+# Up to this many texts, the pairs are compared directly: scikit-learn's fixed cost per call (about 0.8 ms: its
+# vocabulary, sparse matrices and checks) is then more than the whole direct computation.
+DIRECT_MAX_TEXTS = 24
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
+    """The pairs (i < j) of texts whose TF-IDF cosine similarity (the `vectorize` model) is at least `threshold`.
+    Small sets are computed directly, larger ones with scikit-learn; both give the same similarities (up to
+    float32 rounding, which the tests bound)."""
+    if len(texts) < 2:
+        return []
+    if len(texts) > DIRECT_MAX_TEXTS:
+        matrix = vectorize(texts)
+        similar = (matrix @ matrix.T).tocoo()
+        return sorted(
+            (int(i), int(j))
+            for i, j, value in zip(similar.row, similar.col, similar.data, strict=True)
+            if i < j and value >= threshold
+        )
+    vectors = tfidf_rows(texts)
+    pairs = []
+    for i, a in enumerate(vectors):
+        for j in range(i + 1, len(vectors)):
+            b = vectors[j]
+            small, large = (a, b) if len(a) <= len(b) else (b, a)
+            if sum(weight * large.get(term, 0.0) for term, weight in small.items()) >= threshold:
+                pairs.append((i, j))
+    return pairs
+
+
+def tfidf_rows(texts: Sequence[str]) -> list[dict[str, float]]:
+    """The rows `vectorize` computes, as dicts: the same tokens, sublinear tf, smoothed IDF and L2 norm."""
+    counts = [Counter(_TOKEN.findall(text.lower())) for text in texts]
+    documents = Counter(term for count in counts for term in count)
+    n = len(texts)
+    idf = {term: log((1 + n) / (1 + df)) + 1 for term, df in documents.items()}
+    rows = []
+    for count in counts:
+        row = {term: (1 + log(tf)) * idf[term] for term, tf in count.items()}
+        norm = sqrt(sum(weight * weight for weight in row.values()))
+        rows.append({term: weight / norm for term, weight in row.items()} if norm else {})
+    return rows
+
+
 def _float32() -> Any:
     import numpy
 
@@ -105,6 +151,10 @@ def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
         for word in _WORD.findall(text.lower())
         if len(word) >= 2 and word not in STOPWORDS and word not in ignore
     }
+
+
+def forget_stems() -> None:
+    _stem.cache_clear()
 
 
 @lru_cache(maxsize=100_000)

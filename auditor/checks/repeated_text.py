@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Page
-from auditor.textmodel import key_of, sentences, vectorize
+from auditor.textmodel import key_of, sentences, similar_pairs
 
 DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 6, "near_similarity": 0.9}
 
@@ -54,12 +54,9 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
 
     # then near copies: join each sentence to the group of any sentence it nearly repeats
     candidates = near_candidates(keys)
-    if len(candidates) > 1:
-        matrix = vectorize([units[groups[keys[c]][0]].text for c in candidates])
-        similar = (matrix @ matrix.T).tocoo()
-        for i, j, value in zip(similar.row, similar.col, similar.data, strict=True):
-            if i < j and value >= options["near_similarity"]:
-                parent[root(candidates[j])] = root(candidates[i])
+    texts = [units[groups[keys[c]][0]].text for c in candidates]
+    for i, j in similar_pairs(texts, options["near_similarity"]):
+        parent[root(candidates[j])] = root(candidates[i])
     merged: dict[int, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
         merged[root(index)].extend(groups[key])
