@@ -165,37 +165,38 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
 
     from auditor.neardup import signatures
     from auditor.pipeline import audit_html, error_result
-    from auditor.report.json import to_dict
-    from auditor.textmodel import main_text
+    from auditor.report.json import compact, record
+    from auditor.textmodel import main_text_of
 
     key = chunk.key
     out = Path(outdir)
     pages_file, sig_file = out / PAGES / f"part-{key}.jsonl", out / SIGNATURES / f"part-{key}.npz"
     if pages_file.exists() and sig_file.exists():
         return {"key": key, "skipped": True}
-    lines: list[str] = []
+    lines: list[bytes] = []
     texts: dict[str, str] = {}
     errors = 0
     for url, body, charset, facts in _pages(chunk, config):
         error = facts.pop("error", None)
         if body is not None:
             try:
-                page = to_dict(audit_html(body, url, config, encoding=charset))
+                result = audit_html(body, url, config, encoding=charset)
             except AuditError as exc:
                 error = str(exc)
         if error is not None or body is None:
-            page = to_dict(error_result(url, error or "not audited"))
+            result = error_result(url, error or "not audited")
             errors += 1
         else:
-            texts[url] = main_text(page["blocks"])
+            texts[url] = main_text_of(result.blocks)
+        page = record(result)
         page["crawl"] = facts
-        lines.append(json.dumps(page, ensure_ascii=False, separators=(",", ":")))
+        lines.append(compact(page))
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)
     values = numpy.array([s.hashvalues for s in signatures(texts[u] for u in urls)], dtype=numpy.uint64)
     buffer = io.BytesIO()
     numpy.savez(buffer, urls=numpy.array(urls, dtype=object), values=values.reshape(len(urls), -1))
     _write_atomically(sig_file, buffer.getvalue())
-    _write_atomically(pages_file, ("\n".join(lines) + "\n").encode("utf-8") if lines else b"")
+    _write_atomically(pages_file, b"\n".join(lines) + b"\n" if lines else b"")
     return {"key": key, "skipped": False, "pages": len(lines), "errors": errors}
 
 

@@ -132,21 +132,19 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     compressed for the database, and the normalised URLs it links to. Everything per page that can run in a
     worker runs here, so the crawler's own process only fetches and records."""
     from auditor.pipeline import audit_html
-    from auditor.report.json import to_dict
-    from auditor.textmodel import main_text
+    from auditor.report.json import compact, record
+    from auditor.textmodel import main_text_of
 
     try:
         result = audit_html(body, url, config, encoding=encoding)
     except AuditError as exc:
         return {"error": str(exc)}
-    page = to_dict(result)
-    text = main_text(page["blocks"])
-    hrefs = [link["href"] for link in page["links"]] if not result.nofollow else []
+    hrefs = [link.href for link in result.links] if not result.nofollow else []
     if result.canonical:
         hrefs.append(result.canonical)
     return {
-        "result": pack(json.dumps(page, ensure_ascii=False)),
-        "text": pack(text),
+        "result": pack(compact(record(result))),
+        "text": pack(main_text_of(result.blocks)),
         "links": sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None}),
     }
 

@@ -124,13 +124,18 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
                 f"(give it: --encoding {wide})"
             )
         raise InputError("the input is binary data, not an HTML page")
-    candidates: list[str] = []
+    # The detector's candidates come lazily, in its order: its statistical guess (the costly one) is made only
+    # when neither the server nor the page names an encoding that decodes the bytes.
+    tried: set[str] = set()
+    first = True
+    guessed = True
     for label in chain((declared,), EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
         codec = codec_of(label)
-        if codec and codec not in candidates:
-            candidates.append(codec)
-    guessed = not candidates or (candidates[0] == "utf-8" and declared is None)
-    for codec in candidates:
+        if not codec or codec in tried:
+            continue
+        tried.add(codec)
+        if first:
+            guessed, first = codec == "utf-8" and declared is None, False
         try:
             return data.decode(codec), codec, guessed
         except (UnicodeDecodeError, LookupError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from auditor.layout import Anchor
@@ -51,6 +52,16 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
             href = origin + raw_href
         else:
             href = urljoin(base, raw_href)
+    except ValueError:
+        return None
+    return target(href)
+
+
+@lru_cache(maxsize=32_768)
+def target(href: str) -> Url | None:
+    """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host.
+    Remembered for the last URLs seen: the pages of a site link to the same menus, articles and shops."""
+    try:
         parts = urlsplit(href)
         host = parts.hostname
     except ValueError:

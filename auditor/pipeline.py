@@ -246,6 +246,7 @@ def forget_memos() -> None:
     networks.load().hosts_seen.clear()
     textmodel.forget_stems()
     urls.normalize.cache_clear()
+    links.target.cache_clear()
 
 
 @cache
@@ -261,9 +262,10 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
     where = segment.positions(groups)
     blocks: list[Block] = []
     for i, g in enumerate(groups):
-        own = by_block.get(i, [])
-        link_words = sum(len(link.text.split()) for link in own)
-        kind = segment.kind_of(g, link_words, len(own), sum(1 for link in own if link.affiliate), statement_of.get(i))
+        own = by_block.get(i)
+        link_words = sum(len(link.text.split()) for link in own) if own else 0
+        affiliate = sum(1 for link in own if link.affiliate) if own else 0
+        kind = segment.kind_of(g, link_words, len(own) if own else 0, affiliate, statement_of.get(i))
         blocks.append(
             Block(
                 id=i,

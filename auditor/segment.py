@@ -76,7 +76,12 @@ def group(layout: Layout) -> list[Group]:
             selector = piece.box_selector if piece.box is not None and piece.box_selector else piece.selector
             groups.append(Group([piece], region, selector, "box" if piece.box is not None else piece.tag))
     for g in groups:
-        g.text = " ".join(p.text for p in g.pieces if p.text) if len(g.pieces) > 1 else g.pieces[0].text
+        if len(g.pieces) == 1:  # the common case, without the loops
+            piece = g.pieces[0]
+            g.text, g.words, g.anchors = piece.text, piece.words, list(piece.anchors)
+            g.hidden, g.ad_slot = piece.hidden, piece.ad_slot
+            continue
+        g.text = " ".join(p.text for p in g.pieces if p.text)
         g.words = sum(p.words for p in g.pieces)
         g.anchors = [a for p in g.pieces for a in p.anchors]
         g.hidden = all(p.hidden for p in g.pieces)

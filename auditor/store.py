@@ -72,9 +72,9 @@ class PageRow:
     text: str | None
 
 
-def pack(value: str) -> bytes:
+def pack(value: str | bytes) -> bytes:
     """How the database keeps results and texts: UTF-8, zlib level 1 (fast; JSON shrinks about fivefold)."""
-    return zlib.compress(value.encode("utf-8"), 1)
+    return zlib.compress(value.encode("utf-8") if isinstance(value, str) else value, 1)
 
 
 def _unpack(value: bytes | None) -> str | None:

@@ -16,7 +16,8 @@ from auditor.models import Block, Page
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[^\s])")
+# a sentence ends at its mark; closing quotes and brackets after the mark, and the space, are dropped
+_SENTENCE_END = re.compile(r"([.!?…])[\"'”’)\]]*\s+(?=\S)")
 _WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SUFFIXES = ("ing", "ed", "es", "s", "en", "er", "e")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -35,7 +36,9 @@ class Sentence:
 def split_sentences(text: str) -> list[str]:
     if not any(mark in text for mark in ".!?…"):
         return [text] if text.strip() else []  # a heading, a label, a list item: one sentence
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    parts = _SENTENCE_END.split(text)  # text, mark, text, mark, ..., text
+    ended = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)] + [parts[-1]]
+    return [s.strip() for s in ended if s.strip()]
 
 
 def key_of(text: str) -> str:
@@ -46,16 +49,24 @@ def main_blocks(page: Page) -> list[Block]:
     """The blocks a reader reads as the page's content (not menus, not the template around it)."""
     cached = page.memo.get("main_blocks")
     if cached is None:
-        cached = page.memo["main_blocks"] = [
-            b for b in page.blocks if b.kind in TEXT_KINDS and b.region == "main" and b.text
-        ]
+        cached = page.memo["main_blocks"] = [b for b in page.blocks if b.text and reads_as_main(b.region, b.kind)]
     return list(cached)
+
+
+def reads_as_main(region: str | None, kind: str | None) -> bool:
+    """Whether a block of this region and kind is part of what a reader reads as the page's content."""
+    return region == "main" and kind in TEXT_KINDS
 
 
 def main_text(blocks: Iterable[Mapping[str, Any]]) -> str:
     """The main text of a page result in the JSON contract: what `main_blocks` reads, joined (a site's
     near-duplicate pass compares these)."""
-    return " ".join(b["text"] for b in blocks if b.get("region") == "main" and b.get("kind") in TEXT_KINDS)
+    return " ".join(b["text"] for b in blocks if reads_as_main(b.get("region"), b.get("kind")))
+
+
+def main_text_of(blocks: Iterable[Block]) -> str:
+    """`main_text` of a page result's own blocks, before they are written as JSON."""
+    return " ".join(b.text for b in blocks if reads_as_main(b.region, b.kind))
 
 
 def sentences(page: Page) -> list[Sentence]:

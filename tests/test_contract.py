@@ -116,3 +116,18 @@ def test_raw_href_is_the_attribute_and_href_is_absolute() -> None:
     awin = next(link for link in page["links"] if "awin1.com" in link["href"])
     assert "&amp;" not in awin["raw_href"]  # entities decoded, as the label files write hrefs
     assert awin["network"] == "awin" and awin["affiliate"]
+
+
+def test_compact_records_are_the_contract() -> None:
+    """The crawl and the batch write results with `compact(record(r))`, which skips building the block, link and
+    finding dicts; it must give exactly what the contract's `to_dict` gives."""
+    import orjson
+
+    from auditor import audit_file
+    from auditor.report.json import compact, record, to_dict
+
+    for sample in sorted(SAMPLES.glob("*.html")):
+        result = audit_file(sample, url=f"https://example.com/{sample.stem}/")
+        assert result.findings and result.blocks and result.links
+        assert orjson.loads(compact(record(result))) == json.loads(json.dumps(to_dict(result)))
+        assert compact(record(result)) == compact(to_dict(result))

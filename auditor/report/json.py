@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from auditor import __version__
 from auditor.models import PageResult
@@ -13,15 +16,9 @@ PAGE_SCHEMA = "auditor/page@1"
 
 def to_dict(result: PageResult) -> dict[str, Any]:
     """The page result as the JSON contract describes it (keys in the contract's order, extras after)."""
-    disclosure = result.disclosure
-    return {
-        "schema": PAGE_SCHEMA,
-        "url": result.url,
-        "error": result.error,
-        "language": result.language,
-        "score": result.score,
-        "metrics": result.metrics,
-        "blocks": [
+    return _shape(
+        result,
+        [
             {
                 "id": b.id,
                 "kind": b.kind,
@@ -36,7 +33,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             }
             for b in result.blocks
         ],
-        "links": [
+        [
             {
                 "href": link.href,
                 "raw_href": link.raw_href,
@@ -50,6 +47,40 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             }
             for link in result.links
         ],
+        [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "block": f.block,
+                "selector": f.selector,
+                "evidence": f.evidence,
+                "weight": f.weight,
+                "title": f.title,
+            }
+            for f in result.findings
+        ],
+    )
+
+
+def record(result: PageResult) -> dict[str, Any]:
+    """The page result for `compact` only: `to_dict`'s shape with the blocks, links and findings left as their
+    dataclasses, whose fields are the contract's keys in the contract's order (orjson writes a dataclass as that
+    dict, without the cost of building it; a test holds `compact(record(r)) == compact(to_dict(r))`)."""
+    return _shape(result, result.blocks, result.links, result.findings)
+
+
+def _shape(result: PageResult, blocks: Sequence[Any], links: Sequence[Any], findings: Sequence[Any]) -> dict[str, Any]:
+    disclosure = result.disclosure
+    return {
+        "schema": PAGE_SCHEMA,
+        "url": result.url,
+        "error": result.error,
+        "language": result.language,
+        "score": result.score,
+        "metrics": result.metrics,
+        "blocks": blocks,
+        "links": links,
         "disclosure": {
             "present": disclosure.present,
             "kind": disclosure.kind,
@@ -68,19 +99,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
                 for s in disclosure.statements
             ],
         },
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity,
-                "message": f.message,
-                "block": f.block,
-                "selector": f.selector,
-                "evidence": f.evidence,
-                "weight": f.weight,
-                "title": f.title,
-            }
-            for f in result.findings
-        ],
+        "findings": findings,
         "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
         "title": result.title,
         "canonical": result.canonical,
@@ -97,4 +116,10 @@ def render(result: PageResult, indent: int | None = 2) -> str:
 
 def render_line(result: PageResult) -> str:
     """One JSON Lines record (the streaming form)."""
-    return json.dumps(to_dict(result), ensure_ascii=False, separators=(",", ":"))
+    return compact(to_dict(result)).decode("utf-8")
+
+
+def compact(data: dict[str, Any]) -> bytes:
+    """A JSON record without spaces, as UTF-8 (orjson: several times faster than the standard library's encoder on
+    page results, which the crawl and the batch write by the million)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
