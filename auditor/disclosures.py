@@ -16,6 +16,7 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
+from auditor.caseless import Caseless
 from auditor.errors import ConfigError
 from auditor.models import Disclosure, DisclosureKind, Placement, Region, Statement
 from auditor.rulefiles import rules_dir
@@ -39,7 +40,7 @@ class Wording:
     star_legend: re.Pattern[str]
     keywords: re.Pattern[str]
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
-    link_keywords: re.Pattern[str]
+    link_keywords: Caseless
     """Finds a word that names a disclosure page in a link's text (any case)."""
     examples: tuple[tuple[str, DisclosureKind], ...]
 
@@ -95,7 +96,7 @@ def wording(path: Path | None = None) -> Wording:
         vague=merged("vague"),
         star_legend=merged("star_legend"),
         keywords=_keyword_pattern(data.get("keywords", ())),
-        link_keywords=re.compile("|".join(map(re.escape, data.get("link_keywords", ()))) or "$^", re.I),
+        link_keywords=Caseless.of(data.get("link_keywords", ())),
         examples=examples,
     )
 

@@ -121,7 +121,7 @@ def _network_verdict(
     catalogue: Catalogue, parts: SplitResult, host: str, anchor: Anchor, nets: tuple[Network, ...]
 ) -> Verdict | None:
     params: dict[str, str] | None = None
-    if catalogue.generic_hint.search(f"{parts.path}?{parts.query}".lower()):
+    if catalogue.generic_hint.search(f"{parts.path}?{parts.query}"):
         nets += catalogue.generic  # affiliate software on any host: only when a telltale name appears
     for net in nets:
         if net.params and params is None:

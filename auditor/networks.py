@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
+from auditor.caseless import Caseless
 from auditor.errors import ConfigError
 from auditor.rulefiles import rules_dir
 
@@ -56,9 +57,8 @@ class Catalogue:
     by_name: dict[str, tuple[Network, ...]]
     """Networks listed as "name.*", keyed by the name label."""
     generic: tuple[Network, ...]
-    generic_hint: re.Pattern[str]
-    """Finds, in a URL's lowercased path or query, a word that one of the `generic` networks needs (a fast filter:
-    a case-sensitive pattern of lowercase words runs several times faster than a case-insensitive one)."""
+    generic_hint: Caseless
+    """Finds, in a URL's path or query, a word that one of the `generic` networks needs (a fast filter)."""
     redirectors: dict[str, Redirector]
     cloak_paths: re.Pattern[str]
     cloak_ignore: re.Pattern[str]
@@ -181,16 +181,15 @@ def _lowercased(pattern: str) -> str:
     return re.sub(r"\\.|[A-Z]", lambda m: m.group() if m.group()[0] == "\\" else m.group().lower(), pattern)
 
 
-def _generic_hint(generic: list[Network]) -> re.Pattern[str]:
-    """Parameter names and literal path words of the any-host networks, lowercased, as one pattern for lowercased
-    text."""
+def _generic_hint(generic: list[Network]) -> Caseless:
+    """Parameter names and literal path words of the any-host networks, found whatever their case."""
     words = {p for n in generic for p in n.params}
     for n in generic:
         if n.path is not None:
             words.update(w.lower() for w in re.findall(r"[a-z_]{3,}", n.path.pattern.replace("\\d", "")))
             if "/c/" in n.path.pattern:
                 words.add("/c/")
-    return re.compile("|".join(sorted({re.escape(w.lower()) for w in words})) or "$^")
+    return Caseless.of(words)
 
 
 def _name_match(labels: list[str], name: str) -> bool:
