@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
 from auditor.caseless import Caseless
 from auditor.errors import ConfigError
@@ -45,9 +46,9 @@ class Wording:
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class BlockText:
-    """What the disclosure finder needs to know of a block."""
+class BlockText(NamedTuple):
+    """What the disclosure finder needs to know of a block (a named tuple: one is made per block of every page,
+    and a tuple is made several times faster than a frozen dataclass)."""
 
     id: int
     text: str

@@ -57,7 +57,7 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
     return target(href)
 
 
-@lru_cache(maxsize=32_768)
+@lru_cache(maxsize=8_192)
 def target(href: str) -> Url | None:
     """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host.
     Remembered for the last URLs seen: the pages of a site link to the same menus, articles and shops."""

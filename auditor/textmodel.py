@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from math import log, sqrt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.language import STOPWORDS
 from auditor.models import Block, Page
@@ -24,8 +23,7 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 TEXT_KINDS = frozenset(("editorial", "affiliate", "disclosure"))
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     block: int
     text: str
     key: str
