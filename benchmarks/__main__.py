@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from benchmarks import audit, batch, crawl, crawl_memory, neardup, report_size
+from benchmarks import audit, batch, crawl, crawl_memory, neardup, report_size, stages
 
 for name, module in [
     ("audit", audit),
+    ("stages", stages),
     ("crawl", crawl),
     ("crawl_memory", crawl_memory),
     ("neardup", neardup),

@@ -1,0 +1,80 @@
+"""Where the single-page audit spends its time: each stage of `auditor/pipeline.py` timed on its own over the
+corpus (best of 5 passes per stage, the cycle collector off as in `audit_html`, memo caches forgotten before each
+pass as in `benchmarks.audit`)."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import defaultdict
+
+from benchmarks.common import corpus_pages, machine
+
+
+class Laps:
+    """Time since the last lap, added to the named stage."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = defaultdict(float)
+        self.clock = time.perf_counter()
+
+    def start(self) -> None:
+        self.clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent[stage] += now - self.clock
+        self.clock = now
+
+
+def main(passes: int = 5) -> None:
+    from auditor import disclosures, engine, layout, networks, segment
+    from auditor import pipeline as p
+    from auditor.config import Config
+    from auditor.document import parse
+
+    pages = corpus_pages()
+    rules = engine.active_rules(Config())
+    best: dict[str, float] = defaultdict(lambda: float("inf"))
+    for body, url in pages:  # load what loads once
+        p.audit_html(body, url)
+    gc.disable()
+    try:
+        for _ in range(passes):
+            p.forget_memos()
+            lap = Laps()
+            for body, url in pages:
+                lap.start()
+                catalogue = networks.load()
+                doc = parse(body, None)
+                lap("parse (lxml, charset)")
+                read = layout.read(doc.root, p._names())
+                lap("layout walk")
+                groups = segment.group(read)
+                lap("grouping")
+                found, kept, _ = p._classify_links(read, groups, url, catalogue)
+                lap("link classification")
+                texts = p._block_texts(read, groups, found, kept)
+                statements = disclosures.find(texts, disclosures.wording())
+                lap("disclosures")
+                p._blocks(groups, found, {s.block: s for s in statements})
+                lap("blocks")
+                p._scripts(read.scripts, catalogue)
+                lap("auto-affiliate scripts")
+                page = p.analyse(body, url)
+                lap.start()
+                engine.run(page, rules)
+                lap("rules")
+            for stage, seconds in lap.spent.items():
+                best[stage] = min(best[stage], seconds)
+    finally:
+        gc.enable()
+    total = sum(best.values())
+    print(f"audit stages over {len(pages)} corpus pages, best of {passes} passes ({machine()})")
+    for stage, seconds in best.items():
+        print(f"  {stage:<24} {seconds / len(pages) * 1000:5.2f} ms/page")
+    print(f"  {'all stages':<24} {total / len(pages) * 1000:5.2f} ms/page")
+
+
+if __name__ == "__main__":
+    main()
