@@ -39,7 +39,7 @@ class Wording:
     link_only: re.Pattern[str]
     vague: re.Pattern[str]
     star_legend: re.Pattern[str]
-    keywords: re.Pattern[str]
+    keywords: Keywords
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
     link_keywords: Caseless
     """Finds a word that names a disclosure page in a link's text (any case)."""
@@ -64,10 +64,38 @@ class BlockText(NamedTuple):
     ad_slot: bool = False
 
 
-def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:
-    words = [re.escape(k) for k in keywords if k[:1].isalnum()]
-    symbols = [re.escape(k) for k in keywords if not k[:1].isalnum()]
-    return re.compile("|".join([rf"(?<![^\W\d_])(?:{'|'.join(words)})", *symbols]) if keywords else "$^")
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """Where the disclosure keywords sit in lowercased text: the words where no letter comes before them (they
+    may end inside a word: "compensat" finds "compensation"), the symbols ("*") anywhere. Found with one substring
+    search per keyword, several times faster than one pattern of them all, and reported as that pattern would:
+    leftmost first, earlier keywords first at one position, no two overlapping."""
+
+    words: tuple[str, ...]
+    symbols: tuple[str, ...]
+
+    @classmethod
+    def of(cls, keywords: Sequence[str]) -> Keywords:
+        return cls(tuple(k for k in keywords if k[:1].isalnum()), tuple(k for k in keywords if not k[:1].isalnum()))
+
+    def starts(self, text: str) -> list[int]:
+        hits: list[tuple[int, int, int]] = []  # (start, keyword order, end)
+        for order, keyword in enumerate((*self.words, *self.symbols)):
+            word = order < len(self.words)
+            at = text.find(keyword)
+            while at >= 0:
+                before = text[at - 1] if at else ""
+                if not (word and before.isalnum() and not before.isdecimal()):  # a letter before a word: inside
+                    hits.append((at, order, at + len(keyword)))
+                at = text.find(keyword, at + 1)
+        hits.sort()
+        out: list[int] = []
+        end = 0
+        for start, _, stop in hits:
+            if start >= end:
+                out.append(start)
+                end = stop
+        return out
 
 
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -96,7 +124,7 @@ def wording(path: Path | None = None) -> Wording:
         link_only=merged("link_only"),
         vague=merged("vague"),
         star_legend=merged("star_legend"),
-        keywords=_keyword_pattern(data.get("keywords", ())),
+        keywords=Keywords.of(data.get("keywords", ())),
         link_keywords=Caseless.of(data.get("link_keywords", ())),
         examples=examples,
     )
@@ -154,9 +182,9 @@ def _candidates(blocks: Sequence[BlockText], words: Wording) -> dict[int, list[i
     found: dict[int, list[int]] = {
         i: [] for i, block in enumerate(blocks) if block.affiliate_near and len(block.text) <= 60
     }
-    for match in words.keywords.finditer(joined):
-        index = bisect_right(starts, match.start()) - 1
-        found.setdefault(index, []).append(match.start() - starts[index])
+    for at in words.keywords.starts(joined):
+        index = bisect_right(starts, at) - 1
+        found.setdefault(index, []).append(at - starts[index])
     return found
 
 
