@@ -1,6 +1,6 @@
 """The per-page pipeline: one pure function of (page bytes, url, config) -> PageResult. No network, no globals
-beyond the shipped rules and bounded memo caches (class names, hosts, word stems) that never change a result, so
-it runs the same in a test, a crawl and a cluster worker."""
+beyond the shipped rules and bounded memo caches (class names, hosts, link targets, word stems) that never change a
+result, so it runs the same in a test, a crawl and a cluster worker."""
 
 from __future__ import annotations
 
