@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Page
+from auditor.neardup import connected
 from auditor.textmodel import key_of, sentences, similar_pairs
 
 DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 6, "near_similarity": 0.9}
@@ -44,22 +45,14 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     for i, unit in enumerate(units):
         groups[unit.key].append(i)
     keys = list(groups)
-    parent = list(range(len(keys)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     # then near copies: join each sentence to the group of any sentence it nearly repeats
     candidates = near_candidates(keys)
     texts = [units[groups[keys[c]][0]].text for c in candidates]
-    for i, j in similar_pairs(texts, options["near_similarity"]):
-        parent[root(candidates[j])] = root(candidates[i])
+    near = ((candidates[i], candidates[j]) for i, j in similar_pairs(texts, options["near_similarity"]))
+    first_of = {index: members[0] for members in connected(near) for index in members}
     merged: dict[int, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
-        merged[root(index)].extend(groups[key])
+        merged[first_of.get(index, index)].extend(groups[key])
     for members in merged.values():
         if len(members) >= options["min_count"]:
             members.sort()
