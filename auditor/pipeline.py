@@ -240,8 +240,9 @@ def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
 
 
 def forget_memos() -> None:
-    """Empty the memo caches (class strings, link hosts, word stems, URL spellings), so that the next page is read
-    as if it were the first. Results never depend on them; the speed benchmark uses this to time first sight."""
+    """Empty the memo caches (class strings, link hosts, link targets, word stems, URL spellings), so that the next
+    page is read as if it were the first. Results never depend on them; the speed benchmark uses this to time first
+    sight."""
     _names().cache.clear()
     networks.load().hosts_seen.clear()
     textmodel.forget_stems()

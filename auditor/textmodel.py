@@ -21,6 +21,7 @@ _WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SUFFIXES = ("ing", "ed", "es", "s", "en", "er", "e")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 TEXT_KINDS = frozenset(("editorial", "affiliate", "disclosure"))
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the TF-IDF model's words: two or more word characters
 
 
 class Sentence(NamedTuple):
@@ -90,7 +91,7 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
         sublinear_tf=True,
         ngram_range=(1, 1),
         min_df=1,
-        token_pattern=r"(?u)\b\w\w+\b",
+        token_pattern=_TOKEN.pattern,
         dtype=_float32(),
     )
     try:
@@ -105,7 +106,6 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
 # Up to this many texts, the pairs are compared directly: scikit-learn's fixed cost per call (about 0.8 ms: its
 # vocabulary, sparse matrices and checks) is then more than the whole direct computation.
 DIRECT_MAX_TEXTS = 24
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:

@@ -116,7 +116,7 @@ def render(result: PageResult, indent: int | None = 2) -> str:
 
 def render_line(result: PageResult) -> str:
     """One JSON Lines record (the streaming form)."""
-    return compact(to_dict(result)).decode("utf-8")
+    return compact(record(result)).decode("utf-8")
 
 
 def compact(data: dict[str, Any]) -> bytes:
