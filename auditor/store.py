@@ -219,13 +219,13 @@ class Store:
         size: int | None = None,
         elapsed: float | None = None,
         error: str | None = None,
-        result: dict[str, Any] | bytes | None = None,
-        text: str | bytes | None = None,
+        result: bytes | None = None,
+        text: bytes | None = None,
         links: Iterable[tuple[str, int, str]] = (),
         skipped: Iterable[tuple[str, int, str, str]] = (),
     ) -> None:
         """Record a page and what it links to, in one transaction: after a crash either all of it is there or
-        none, and the page is fetched again. `result` and `text` may come already packed (see `pack`)."""
+        none, and the page is fetched again. `result` and `text` come packed (see `pack`)."""
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO pages (url, final_url, status, content_type, bytes, elapsed, fetched_at, "
@@ -240,8 +240,8 @@ class Store:
                     time.time(),
                     depth,
                     error,
-                    result if isinstance(result, bytes | None) else pack(json.dumps(result, ensure_ascii=False)),
-                    text if isinstance(text, bytes | None) else pack(text),
+                    result,
+                    text,
                 ),
             )
             self.db.execute("UPDATE frontier SET state = ?, reason = ? WHERE url = ?", (state, error, url))
