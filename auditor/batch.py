@@ -165,7 +165,7 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
 
     from auditor.neardup import signatures
     from auditor.pipeline import audit_html, error_result
-    from auditor.report.json import compact, record
+    from auditor.report.json import compact, to_dict
     from auditor.textmodel import main_text_of
 
     key = chunk.key
@@ -188,7 +188,7 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
             errors += 1
         else:
             texts[url] = main_text_of(result.blocks)
-        page = record(result)
+        page = to_dict(result)
         page["crawl"] = facts
         lines.append(compact(page))
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)

@@ -39,6 +39,7 @@ RETRY_STATUSES = frozenset((500, 502, 503, 504, 408, 522, 524))
 KNOWN_MAX = 500_000
 THROTTLE_STATUSES = frozenset((429, 503))
 MAX_SITEMAPS = 50
+WARM_UP_PAGE = b'<html lang="en"><title>t</title><p>Warm up. <a href="https://amzn.to/x">buy</a></p></html>'
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     compressed for the database, and the normalised URLs it links to. Everything per page that can run in a
     worker runs here, so the crawler's own process only fetches and records."""
     from auditor.pipeline import audit_html
-    from auditor.report.json import compact, record
+    from auditor.report.json import compact, to_dict
     from auditor.textmodel import main_text_of
 
     try:
@@ -143,7 +144,7 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     if result.canonical:
         hrefs.append(result.canonical)
     return {
-        "result": pack(compact(record(result))),
+        "result": pack(compact(to_dict(result))),
         "text": pack(main_text_of(result.blocks)),
         "links": sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None}),
     }
@@ -583,20 +584,26 @@ class Crawler:
         self.finished = self.store.page_count()
         if self.settings.warc:
             self.warc = Archive(Path(self.settings.warc))
-        executor: Executor | None = None
-        if self.settings.audit_workers > 0:
+        executor: ProcessPoolExecutor | None = None
+        workers = self.settings.audit_workers
+        if workers > 0:
             # forkserver: a fork of this many-threaded process could inherit a lock held mid-fork and hang
+            context = multiprocessing.get_context("forkserver")
+            # the fork server imports the pipeline once, and each worker starts from a copy of it
+            context.set_forkserver_preload(["auditor.crawl", "auditor.pipeline"])
             executor = ProcessPoolExecutor(
-                self.settings.audit_workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_exit_with_crawl,
-                initargs=(os.getpid(),),
+                workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(), self.config),
             )
         try:
             async with self._client(2) as client:
-                await self._seed(client)
-                workers = [asyncio.create_task(self._worker(executor)) for _ in range(self.settings.concurrency)]
-                await asyncio.gather(*workers)
+                # the workers start (and load the pipeline) while robots.txt and the sitemaps are read
+                starting = asyncio.to_thread(_spawn, executor, workers) if executor is not None else asyncio.sleep(0)
+                await asyncio.gather(starting, self._seed(client))
+                fetchers = [asyncio.create_task(self._worker(executor)) for _ in range(self.settings.concurrency)]
+                await asyncio.gather(*fetchers)
         except sqlite3.Error as exc:
             # a full disk, a read-only file: every page committed so far is kept, in flight pages are refetched
             raise AuditError(
@@ -611,6 +618,21 @@ class Crawler:
         if self.store.counts().get("queued", 0) == 0:
             self.store.set("state", "finished")
         return self.progress
+
+
+def _spawn(executor: ProcessPoolExecutor, workers: int) -> None:
+    """Start the pool's processes now (a pool starts one per job submitted while none is idle), rather than
+    when the first page arrives."""
+    for _ in range(workers):
+        executor.submit(int)
+
+
+def _start_worker(crawl: int, config: Config) -> None:
+    """An audit worker's start: it ends with the crawl, and it loads the pipeline, its rules and patterns before
+    the first page (auditing a small page), not while pages wait."""
+    _exit_with_crawl(crawl)
+    with contextlib.suppress(Exception):  # a real page reports whatever this would have raised
+        audit_job(WARM_UP_PAGE, "http://warm-up.invalid/", "utf-8", config)
 
 
 def _exit_with_crawl(crawl: int) -> None:

@@ -14,7 +14,6 @@ import httpx
 from auditor.config import Config
 from auditor.errors import FetchError, InputError
 from auditor.models import PageResult
-from auditor.pipeline import audit_html
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 MAX_REDIRECTS = 10
@@ -184,12 +183,19 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
             client.close()
 
 
+def _audit_html(data: bytes, url: str, config: Config, encoding: str | None) -> PageResult:
+    """The pipeline, imported on first use: the crawler's own process fetches with this module but never audits."""
+    from auditor.pipeline import audit_html
+
+    return audit_html(data, url, config, encoding=encoding)
+
+
 def audit_url(url: str, config: Config | None = None, encoding: str | None = None) -> PageResult:
     """Fetch a page and audit it; relative links resolve against the URL after redirects. `encoding` overrides
     the charset the server declares."""
     config = config or Config()
     fetched = fetch(url, config)
-    return audit_html(fetched.body, fetched.final_url, config, encoding=encoding or fetched.encoding)
+    return _audit_html(fetched.body, fetched.final_url, config, encoding or fetched.encoding)
 
 
 def audit_file(
@@ -200,9 +206,9 @@ def audit_file(
     config = config or Config()
     if str(path) == "-":
         data = read_stream(sys.stdin.buffer, config.max_bytes)
-        return audit_html(data, url, config, encoding=encoding)
+        return _audit_html(data, url, config, encoding)
     data = read_file(Path(path), config.max_bytes)
     try:
-        return audit_html(data, url or Path(path).resolve().as_uri(), config, encoding=encoding)
+        return _audit_html(data, url or Path(path).resolve().as_uri(), config, encoding)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None

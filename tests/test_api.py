@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -16,6 +18,18 @@ from .localserver import send, serve
 def test_all_names_exist() -> None:
     for name in auditor.__all__:
         assert hasattr(auditor, name), name
+    assert set(dir(auditor)) >= set(auditor.__all__)
+    with pytest.raises(AttributeError):
+        auditor.nothing_by_this_name  # noqa: B018
+
+
+def test_the_crawler_process_does_not_load_the_pipeline() -> None:
+    """The public names load on first use: the crawler's own process (which fetches and records; its workers
+    audit) starts without importing the pipeline and its parsers."""
+    code = "import sys, auditor.crawl, auditor.cli; print(sorted(m for m in sys.modules if m in WATCHED))"
+    watched = "WATCHED = {'auditor.pipeline', 'auditor.layout', 'bs4', 'sklearn'}; "
+    done = subprocess.run([sys.executable, "-c", watched + code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_audit_html_accepts_text_and_bytes() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -16,9 +15,15 @@ PAGE_SCHEMA = "auditor/page@1"
 
 def to_dict(result: PageResult) -> dict[str, Any]:
     """The page result as the JSON contract describes it (keys in the contract's order, extras after)."""
-    return _shape(
-        result,
-        [
+    disclosure = result.disclosure
+    return {
+        "schema": PAGE_SCHEMA,
+        "url": result.url,
+        "error": result.error,
+        "language": result.language,
+        "score": result.score,
+        "metrics": result.metrics,
+        "blocks": [
             {
                 "id": b.id,
                 "kind": b.kind,
@@ -33,7 +38,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             }
             for b in result.blocks
         ],
-        [
+        "links": [
             {
                 "href": link.href,
                 "raw_href": link.raw_href,
@@ -47,40 +52,6 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             }
             for link in result.links
         ],
-        [
-            {
-                "rule": f.rule,
-                "severity": f.severity,
-                "message": f.message,
-                "block": f.block,
-                "selector": f.selector,
-                "evidence": f.evidence,
-                "weight": f.weight,
-                "title": f.title,
-            }
-            for f in result.findings
-        ],
-    )
-
-
-def record(result: PageResult) -> dict[str, Any]:
-    """The page result for `compact` only: `to_dict`'s shape with the blocks, links and findings left as their
-    dataclasses, whose fields are the contract's keys in the contract's order (orjson writes a dataclass as that
-    dict, without the cost of building it; a test holds `compact(record(r)) == compact(to_dict(r))`)."""
-    return _shape(result, result.blocks, result.links, result.findings)
-
-
-def _shape(result: PageResult, blocks: Sequence[Any], links: Sequence[Any], findings: Sequence[Any]) -> dict[str, Any]:
-    disclosure = result.disclosure
-    return {
-        "schema": PAGE_SCHEMA,
-        "url": result.url,
-        "error": result.error,
-        "language": result.language,
-        "score": result.score,
-        "metrics": result.metrics,
-        "blocks": blocks,
-        "links": links,
         "disclosure": {
             "present": disclosure.present,
             "kind": disclosure.kind,
@@ -99,7 +70,19 @@ def _shape(result: PageResult, blocks: Sequence[Any], links: Sequence[Any], find
                 for s in disclosure.statements
             ],
         },
-        "findings": findings,
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "block": f.block,
+                "selector": f.selector,
+                "evidence": f.evidence,
+                "weight": f.weight,
+                "title": f.title,
+            }
+            for f in result.findings
+        ],
         "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
         "title": result.title,
         "canonical": result.canonical,
@@ -116,10 +99,15 @@ def render(result: PageResult, indent: int | None = 2) -> str:
 
 def render_line(result: PageResult) -> str:
     """One JSON Lines record (the streaming form)."""
-    return compact(record(result)).decode("utf-8")
+    return compact(to_dict(result)).decode("utf-8")
 
 
 def compact(data: dict[str, Any]) -> bytes:
     """A JSON record without spaces, as UTF-8 (orjson: several times faster than the standard library's encoder on
-    page results, which the crawl and the batch write by the million)."""
-    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    page results, which the crawl and the batch write by the million). A key that is not a string is written
+    as the standard library writes it (as a string); orjson's option for that halves its speed, so it is used only
+    for a record that needs it."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
