@@ -107,7 +107,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     Order: byte-order mark, the charset the server declared, `<meta charset>` in the page, strict UTF-8,
     then windows-1252, which decodes any byte sequence.
     """
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(), which copies the page)
         raise InputError("the page is empty")
     wide = _wide_text(data)
     declared_codec = codec_of(declared)

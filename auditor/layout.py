@@ -259,22 +259,23 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
         frame = stack[-1]
         box = frame[_BOX]
         index = len(pieces)
-        pieces.append(
+        tag, region = frame[_TAG], frame[_REGION]
+        pieces.append(  # by position, in the order of Piece's fields (a third of the cost of keywords)
             Piece(
-                index=index,
-                tag=frame[_TAG],
-                selector=selector(),
-                region=frame[_REGION] or "main",
-                box=box,
-                box_selector=box_selectors.get(box) if box is not None else None,
-                heading=HEADINGS.get(frame[_TAG], 0),
-                text=text,
-                words=len(words),
-                anchors=pending,
-                hidden=frame[_HIDDEN],
-                ad_slot=frame[_AD],
-                embeds=embeds,
-                landmark=frame[_REGION] is not None,
+                index,
+                tag,
+                selector(),
+                region or "main",
+                box,
+                box_selectors.get(box) if box is not None else None,
+                HEADINGS.get(tag, 0),
+                text,
+                len(words),
+                pending,
+                frame[_HIDDEN],
+                frame[_AD],
+                embeds,
+                region is not None,
             )
         )
         for a in pending:

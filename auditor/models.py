@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 BlockKind = Literal["editorial", "affiliate", "disclosure", "navigation", "boilerplate"]
 Region = Literal["header", "nav", "main", "aside", "footer"]
@@ -31,9 +31,9 @@ PLACEMENTS: tuple[Placement, ...] = (
 SEVERITY_RANK: dict[str, int] = {"info": 1, "warning": 2, "error": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One `<a href>` of the page, classified."""
+class Link(NamedTuple):
+    """One `<a href>` of the page, classified. (A named tuple, as `Block`: pages have hundreds of both, and a
+    tuple is made three times faster than a frozen dataclass.)"""
 
     href: str
     raw_href: str
@@ -47,8 +47,7 @@ class Link:
     """The shop the click leads to, where the URL says so (host of the target, or the network's merchant)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A run of text the reader sees as one unit (a paragraph, a heading, a product box), in document order."""
 
     id: int

@@ -267,20 +267,7 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
         link_words = sum(len(link.text.split()) for link in own) if own else 0
         affiliate = sum(1 for link in own if link.affiliate) if own else 0
         kind = segment.kind_of(g, link_words, len(own) if own else 0, affiliate, statement_of.get(i))
-        blocks.append(
-            Block(
-                id=i,
-                kind=kind,
-                region=g.region,
-                selector=g.selector,
-                position=where[i],
-                words=g.words,
-                text=g.text,
-                tag=g.tag,
-                heading=g.heading,
-                hidden=g.hidden,
-            )
-        )
+        blocks.append(Block(i, kind, g.region, g.selector, where[i], g.words, g.text, g.tag, g.heading, g.hidden))
     return blocks
 
 
