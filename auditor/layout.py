@@ -9,7 +9,6 @@ are grouped into a single block.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -147,9 +146,6 @@ _Frame: TypeAlias = list[Any]
 _HINT_PATTERN = re.compile(
     r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _HINT_WORDS), key=len, reverse=True)) + r")(?![a-z0-9])"
 )
-# the first words of the hint and ad-slot entries: a string none of whose words is one cannot match the pattern
-_HINT_STARTS = frozenset(_WORD_SPLIT.split(word)[0] for word in _HINT_WORDS)
-_AD_STARTS = frozenset(_WORD_SPLIT.split(word)[0] for word in _AD_WORDS)
 
 
 def _landmark(tag: str, role: str | None, inside_main: bool) -> Region | None:
@@ -170,40 +166,33 @@ class Names:
     (so "entry-header" is no page header), a product box, an ad slot. Cached per attribute string: pages repeat
     the same few class strings on hundreds of elements.
 
-    A first reading is cheap too: every pattern matches only where a word of the class string begins with the
-    first word of one of its entries, so a set lookup over the string's words skips the patterns that cannot
-    match (most strings match none)."""
+    A first reading is cheap too: one search for any hint, ad or box word at the start of a word comes first, and
+    most strings have none. It matches wherever one of the three patterns would (each of them asks for a word
+    start and one of its words, the hint and ad patterns for a word end as well), so only what it matches needs
+    the three."""
 
     def __init__(self, box_words: frozenset[str]) -> None:
         self.boxes = box_pattern(box_words)
-        self.box_starts = _first_words(box_words)
+        self.any_word = box_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
 
     def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
         found = self.cache.get(names)
         if found is None:
             lowered = names.lower()
-            words = set(_WORD_SPLIT.split(lowered))
-            match = _HINT_PATTERN.search(lowered) if not words.isdisjoint(_HINT_STARTS) else None
-            hint = _HINT_WORDS[match.group(1)] if match else None
-            local = hint is not None and not _LOCAL_WORDS.isdisjoint(words)
-            is_box = _may_start(words, self.box_starts) and self.boxes.search(lowered) is not None
-            ad_slot = not words.isdisjoint(_AD_STARTS) and _AD_SLOT.search(lowered) is not None
-            found = (hint, local, is_box, ad_slot)
+            if self.any_word.search(lowered) is None:
+                found = _NOTHING
+            else:
+                match = _HINT_PATTERN.search(lowered)
+                hint = _HINT_WORDS[match.group(1)] if match else None
+                local = hint is not None and not _LOCAL_WORDS.isdisjoint(_WORD_SPLIT.split(lowered))
+                found = (hint, local, self.boxes.search(lowered) is not None, _AD_SLOT.search(lowered) is not None)
             if len(self.cache) < 50_000:
                 self.cache[names] = found
         return found
 
 
-def _first_words(entries: Iterable[str]) -> tuple[str, ...] | None:
-    """The first [a-z0-9] word of each entry (None when an entry does not start with one: then no shortcut)."""
-    firsts = [_WORD_SPLIT.split(entry.lower(), maxsplit=1)[0] for entry in entries]
-    return None if not all(firsts) else tuple(sorted(set(firsts)))
-
-
-def _may_start(words: set[str], starts: tuple[str, ...] | None) -> bool:
-    """Whether one of the words begins with one of the starts (a prefix pattern may match)."""
-    return starts is None or any(word.startswith(starts) for word in words)
+_NOTHING: tuple[Region | None, bool, bool, bool] = (None, False, False, False)
 
 
 def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
