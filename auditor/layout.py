@@ -378,16 +378,16 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
                 open_anchors += 1
                 pending.append(len(anchors))
                 anchors.append(
-                    Anchor(
-                        raw_href=href.strip(),
-                        text="",
-                        rel=tuple((el.get("rel") or "").lower().split()),
-                        classes=tuple((el.get("class") or "").lower().split()),
-                        data={k.lower(): el.get(k) or "" for k in keys if k[:5] == "data-"} if len(keys) > 1 else {},
-                        piece=-1,
-                        in_box=box is not None,
-                        hidden=hidden,
-                        marked=_followed_by_star(el),
+                    Anchor(  # by position: raw_href, text, rel, classes, data, piece, in_box, hidden, marked
+                        href.strip(),
+                        "",
+                        tuple((el.get("rel") or "").lower().split()),
+                        tuple((el.get("class") or "").lower().split()),
+                        {k.lower(): el.get(k) or "" for k in keys if k[:5] == "data-"} if len(keys) > 1 else {},
+                        -1,
+                        box is not None,
+                        hidden,
+                        _followed_by_star(el),
                     )
                 )
         elif tag in SPACED_TAGS:
@@ -468,9 +468,12 @@ def _followed_by_star(el: etree._Element) -> bool:
     """Whether "*" follows the link, in its tail or at the start of the next element ("…</a><em>!*</em>")."""
     tail = el.tail
     if tail and not tail.isspace():
-        return _STAR.match(tail) is not None
+        return "*" in tail and _STAR.match(tail) is not None
     following = el.getnext()
-    return following is not None and _STAR.match(following.text or "") is not None
+    if following is None:
+        return False
+    text = following.text
+    return text is not None and "*" in text and _STAR.match(text) is not None
 
 
 def _fallback_text(el: etree._Element) -> str:
