@@ -589,7 +589,8 @@ class Crawler:
         if workers > 0:
             # forkserver: a fork of this many-threaded process could inherit a lock held mid-fork and hang
             context = multiprocessing.get_context("forkserver")
-            # the fork server imports the pipeline once, and each worker starts from a copy of it
+            # the fork server imports the pipeline once, and each worker starts from a copy of it (a setting of
+            # this process's fork server: it applies when the server starts, which is here unless it already runs)
             context.set_forkserver_preload(["auditor.crawl", "auditor.pipeline"])
             executor = ProcessPoolExecutor(
                 workers,
