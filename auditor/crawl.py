@@ -19,7 +19,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -173,6 +174,7 @@ class Crawler:
         """URLs already queued or refused this run (a bounded shortcut past the database's own dedup)."""
         self.changed = asyncio.Condition()
         self.stopping = False
+        self.pool: ProcessPoolExecutor | None = None
 
     # -- setup ------------------------------------------------------------------------------------------------
 
@@ -414,20 +416,20 @@ class Crawler:
             follow_redirects=False, timeout=self.settings.timeout, headers=headers, limits=limits, verify=self.tls
         )
 
-    async def _worker(self, executor: Executor | None) -> None:
+    async def _worker(self) -> None:
         # one client per worker: a single shared AsyncClient slows down as concurrency grows (encode/httpx#3215)
         async with self._client(1) as client:
-            await self._work(client, executor)
+            await self._work(client)
 
-    async def _work(self, client: httpx.AsyncClient, executor: Executor | None) -> None:
+    async def _work(self, client: httpx.AsyncClient) -> None:
         while (claim := await self._next()) is not None:
             counted = True
             try:
-                counted = await self._visit(client, executor, claim)
+                counted = await self._visit(client, claim)
             finally:
                 await self._done(counted)
 
-    async def _visit(self, client: httpx.AsyncClient, executor: Executor | None, claim: Claim) -> bool:
+    async def _visit(self, client: httpx.AsyncClient, claim: Claim) -> bool:
         """Fetch, audit and record one URL; returns False when it was only postponed."""
         url, host = claim.url, host_key(claim.url)
         robots = await self._robots(client, url)
@@ -480,14 +482,45 @@ class Crawler:
             return True
         if self.warc is not None:
             self.warc.write(got.final_url, got.status, got.headers, got.body)
-        config = self.config
-        if executor is None:
-            audited = audit_job(got.body, got.final_url, got.encoding, config)
-        else:
-            loop = asyncio.get_running_loop()
-            audited = await loop.run_in_executor(executor, audit_job, got.body, got.final_url, got.encoding, config)
-        self._record(claim, got, audited)
+        self._record(claim, got, await self._audit(got))
         return True
+
+    async def _audit(self, got: Fetched) -> dict[str, Any]:
+        """Audit a fetched page, in the worker pool when there is one. When a worker dies (killed, out of memory),
+        every page in the pool fails with it: the pool is replaced, and each of those pages is audited again in a
+        process of its own, so that only a page that kills that process too is failed, and the crawl goes on."""
+        job = (got.body, got.final_url, got.encoding, self.config)
+        pool = self.pool
+        if pool is None:
+            return audit_job(*job)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, audit_job, *job)
+        except BrokenProcessPool:
+            if self.pool is pool:  # the first page to hear of it replaces the pool
+                self.pool = self._pool(self.settings.audit_workers)
+                pool.shutdown(wait=False)
+        alone = self._pool(1, warm=False)
+        try:
+            return await loop.run_in_executor(alone, audit_job, *job)
+        except BrokenProcessPool:
+            return {"error": "the audit worker died on this page (killed, or out of memory); it was not audited"}
+        finally:
+            alone.shutdown(wait=False)
+
+    def _pool(self, workers: int, warm: bool = True) -> ProcessPoolExecutor:
+        """Audit worker processes. Forked from a fork server (a fork of this many-threaded process could inherit
+        a lock held mid-fork and hang) that imports the pipeline once, so each worker starts from a copy of it
+        (a setting of this process's fork server: it applies when the server starts, which is here unless it
+        already runs). Warm workers audit a small page first, to load the rules and patterns before pages wait."""
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["auditor.crawl", "auditor.pipeline"])
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(), self.config if warm else None),
+        )
 
     def _retry(self, claim: Claim, error: str, wait: float | None) -> bool:
         if claim.attempts >= self.settings.retries:
@@ -584,26 +617,14 @@ class Crawler:
         self.finished = self.store.page_count()
         if self.settings.warc:
             self.warc = Archive(Path(self.settings.warc))
-        executor: ProcessPoolExecutor | None = None
         workers = self.settings.audit_workers
-        if workers > 0:
-            # forkserver: a fork of this many-threaded process could inherit a lock held mid-fork and hang
-            context = multiprocessing.get_context("forkserver")
-            # the fork server imports the pipeline once, and each worker starts from a copy of it (a setting of
-            # this process's fork server: it applies when the server starts, which is here unless it already runs)
-            context.set_forkserver_preload(["auditor.crawl", "auditor.pipeline"])
-            executor = ProcessPoolExecutor(
-                workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(os.getpid(), self.config),
-            )
+        self.pool = self._pool(workers) if workers > 0 else None
         try:
             async with self._client(2) as client:
                 # the workers start (and load the pipeline) while robots.txt and the sitemaps are read
-                starting = asyncio.to_thread(_spawn, executor, workers) if executor is not None else asyncio.sleep(0)
+                starting = asyncio.to_thread(_spawn, self.pool, workers) if self.pool else asyncio.sleep(0)
                 await asyncio.gather(starting, self._seed(client))
-                fetchers = [asyncio.create_task(self._worker(executor)) for _ in range(self.settings.concurrency)]
+                fetchers = [asyncio.create_task(self._worker()) for _ in range(self.settings.concurrency)]
                 await asyncio.gather(*fetchers)
         except sqlite3.Error as exc:
             # a full disk, a read-only file: every page committed so far is kept, in flight pages are refetched
@@ -612,8 +633,8 @@ class Crawler:
                 f"fix it and resume with  auditor crawl --resume {self.store.path}"
             ) from None
         finally:
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             if self.warc is not None:
                 self.warc.close()
         if self.store.counts().get("queued", 0) == 0:
@@ -628,12 +649,13 @@ def _spawn(executor: ProcessPoolExecutor, workers: int) -> None:
         executor.submit(int)
 
 
-def _start_worker(crawl: int, config: Config) -> None:
-    """An audit worker's start: it ends with the crawl, and it loads the pipeline, its rules and patterns before
-    the first page (auditing a small page), not while pages wait."""
+def _start_worker(crawl: int, warm_with: Config | None) -> None:
+    """An audit worker's start: it ends with the crawl, and given a configuration it loads the pipeline's rules and
+    patterns before the first page (auditing a small page), not while pages wait."""
     _exit_with_crawl(crawl)
-    with contextlib.suppress(Exception):  # a real page reports whatever this would have raised
-        audit_job(WARM_UP_PAGE, "http://warm-up.invalid/", "utf-8", config)
+    if warm_with is not None:
+        with contextlib.suppress(Exception):  # a real page reports whatever this would have raised
+            audit_job(WARM_UP_PAGE, "http://warm-up.invalid/", "utf-8", warm_with)
 
 
 def _exit_with_crawl(crawl: int) -> None:

@@ -234,6 +234,54 @@ def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_p
     assert len(repeated) <= 16, repeated
 
 
+def test_audit_workers_killed_midway_are_replaced_and_no_page_is_lost(crawled: dict[str, Any], tmp_path: Path) -> None:
+    """A worker killed mid-crawl (the out-of-memory killer, a crash) breaks the pool and every page in it: the pool is
+    replaced, those pages are audited again each in a process of its own, and the crawl ends as an undisturbed
+    one does."""
+    db = tmp_path / "workers-killed.sqlite"
+    tag = str(db)
+    with serve_site(Site()) as base:
+        process = subprocess.Popen(
+            crawl_command(base, db, workers=2),
+            env={**os.environ, "PYTHONPATH": str(ROOT), "CRAWL_TEST_TAG": tag},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        killed = 0
+        deadline = time.monotonic() + 60
+        while killed < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.3)
+            done = Store.open(db, create=False).page_count() if db.exists() else 0
+            if done >= 100 * (killed + 1):
+                workers = audit_workers(tag, process.pid)
+                if workers:
+                    os.kill(workers[0], signal.SIGKILL)
+                    killed += 1
+        _, stderr = process.communicate(timeout=300)
+    assert killed == 2, "the crawl ended before its workers could be killed"
+    assert process.returncode == 0, stderr
+    store = Store.open(db, create=False)
+    assert store.get("state") == "finished"
+    assert paths(store) == paths(crawled["store"]), paths(store) ^ paths(crawled["store"])
+    assert not [row.url for row in store.pages() if row.error and "worker died" in row.error]
+
+
+def audit_workers(tag: str, crawl: int) -> list[int]:
+    """The audit workers of a tagged crawl: its processes that are neither the crawl nor the fork server."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or f"CRAWL_TEST_TAG={tag}".encode() not in (entry / "environ").read_bytes():
+                continue
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if stat[0] != "Z" and int(entry.name) != crawl and int(stat[1]) != crawl:
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def test_crawl_command_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["crawl"])
