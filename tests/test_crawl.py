@@ -170,27 +170,28 @@ def test_crawl_delay_spaces_requests(tmp_path: Path) -> None:
     assert min(gaps) >= 0.25, gaps
 
 
+def tagged_processes(tag: str) -> dict[int, int]:
+    """The live processes started by a crawl tagged in its environment (crawl, fork server, audit workers), each
+    with its parent."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or f"CRAWL_TEST_TAG={tag}".encode() not in (entry / "environ").read_bytes():
+                continue
+            state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                found[int(entry.name)] = int(parent)
+        except (OSError, ValueError):  # the process ended while we looked
+            continue
+    return found
+
+
 def assert_no_process_left(tag: str, within: float = 10.0) -> None:
     """No process started by a killed crawl (tagged in its environment) outlives it: audit workers, fork server."""
-
-    def alive() -> list[str]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                if (
-                    entry.name.isdigit()
-                    and f"CRAWL_TEST_TAG={tag}".encode() in (entry / "environ").read_bytes()
-                    and (entry / "stat").read_text().split()[2] != "Z"
-                ):
-                    found.append(entry.name)
-            except OSError:  # the process ended while we looked
-                continue
-        return found
-
     deadline = time.monotonic() + within
-    while alive() and time.monotonic() < deadline:
+    while tagged_processes(tag) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not alive(), f"processes outlived their killed crawl: {alive()}"
+    assert not tagged_processes(tag), f"processes outlived their killed crawl: {tagged_processes(tag)}"
 
 
 def test_kill_and_resume_ends_with_the_same_pages(crawled: dict[str, Any], tmp_path: Path) -> None:
@@ -272,17 +273,7 @@ def test_audit_workers_killed_midway_are_replaced_and_no_page_is_lost(crawled: d
 
 def audit_workers(tag: str, crawl: int) -> list[int]:
     """The audit workers of a tagged crawl: its processes that are neither the crawl nor the fork server."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if not entry.name.isdigit() or f"CRAWL_TEST_TAG={tag}".encode() not in (entry / "environ").read_bytes():
-                continue
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if stat[0] != "Z" and int(entry.name) != crawl and int(stat[1]) != crawl:
-                found.append(int(entry.name))
-        except (OSError, ValueError):
-            continue
-    return found
+    return [pid for pid, parent in tagged_processes(tag).items() if crawl not in (pid, parent)]
 
 
 def test_crawl_command_errors(tmp_path: Path) -> None:
