@@ -172,8 +172,8 @@ class Names:
     the three."""
 
     def __init__(self, box_words: frozenset[str]) -> None:
-        self.boxes = box_pattern(box_words)
-        self.any_word = box_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
+        self.boxes = word_start_pattern(box_words)
+        self.any_word = word_start_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
 
     def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
@@ -195,8 +195,9 @@ class Names:
 _NOTHING: tuple[Region | None, bool, bool, bool] = (None, False, False, False)
 
 
-def box_pattern(words: frozenset[str]) -> re.Pattern[str]:
-    """A pattern that finds any of the box words at the start of a class or id word."""
+def word_start_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """A pattern that finds any of the words at the start of a class or id word (box words, or all the words the
+    class reader looks for)."""
     alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)"
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
 

@@ -24,7 +24,7 @@ def expected(names: str) -> tuple[layout.Region | None, bool, bool, bool]:
     match = layout._HINT_PATTERN.search(lowered)
     hint = layout._HINT_WORDS[match.group(1)] if match else None
     local = hint is not None and not layout._LOCAL_WORDS.isdisjoint(layout._WORD_SPLIT.split(lowered))
-    is_box = layout.box_pattern(BOX_WORDS).search(lowered) is not None
+    is_box = layout.word_start_pattern(BOX_WORDS).search(lowered) is not None
     return hint, local, is_box, layout._AD_SLOT.search(lowered) is not None
 
 
