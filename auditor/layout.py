@@ -467,14 +467,11 @@ _STAR = re.compile(r"\s*[!.,:;)]?\s*\(?\*")
 
 def _followed_by_star(el: etree._Element) -> bool:
     """Whether "*" follows the link, in its tail or at the start of the next element ("…</a><em>!*</em>")."""
-    tail = el.tail
-    if tail and not tail.isspace():
-        return "*" in tail and _STAR.match(tail) is not None
-    following = el.getnext()
-    if following is None:
-        return False
-    text = following.text
-    return text is not None and "*" in text and _STAR.match(text) is not None
+    after = el.tail
+    if not after or after.isspace():
+        following = el.getnext()
+        after = following.text if following is not None else None
+    return after is not None and "*" in after and _STAR.match(after) is not None
 
 
 def _fallback_text(el: etree._Element) -> str:
