@@ -8,7 +8,10 @@ are grouped into a single block.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -205,10 +208,20 @@ def word_start_pattern(words: frozenset[str]) -> re.Pattern[str]:
 def read(root: etree._Element, classify_names: Names) -> Layout:
     """Walk the tree once and return its pieces, anchors and scripts in document order."""
     head = _Head.of(root)
-    main = head.main
-    seek_main = main is None  # then the first role=main element met is the main content
     body = root.find("body")
     start = body if body is not None else root
+    pieces, anchors, has_main = (_compiled_walk or walk)(start, head.main, classify_names)
+    lang = root.get("lang") or root.get("xml:lang")
+    return Layout(pieces, anchors, head.scripts, head.title, lang, head.base, has_main, head.canonical, head.robots)
+
+
+def walk(
+    start: etree._Element, main: etree._Element | None, classify_names: Names
+) -> tuple[list[Piece], list[Anchor], bool]:
+    """The pieces and anchors from `start` on, and whether the page has a main content element (`main`, found
+    before the walk, else the first role=main element the walk meets). `auditor/_walk.pyx` is this function
+    compiled; this one is the reference, and the one used where the compiled module was not built."""
+    seek_main = main is None  # then the first role=main element met is the main content
     pieces: list[Piece] = []
     anchors: list[Anchor] = []
     stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None]]
@@ -398,10 +411,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
             buf.append(text)
     if buf or pending:
         flush()
-    lang = root.get("lang") or root.get("xml:lang")
-    return Layout(
-        pieces, anchors, head.scripts, head.title, lang, head.base, main is not None, head.canonical, head.robots
-    )
+    return pieces, anchors, main is not None
 
 
 _HEAD_TAGS = ("script", "title", "base", "link", "meta", "main", "article")
@@ -479,3 +489,11 @@ def _fallback_text(el: etree._Element) -> str:
     img = el.find(".//img")
     text = (img.get("alt") or "").strip() if img is not None else ""
     return text or (el.get("aria-label") or el.get("title") or "").strip()
+
+
+# The compiled walk, when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
+_compiled_walk: Callable[[etree._Element, etree._Element | None, Names], tuple[list[Piece], list[Anchor], bool]] | None
+_compiled_walk = None
+if not os.environ.get("AUDITOR_PURE_PYTHON"):
+    with contextlib.suppress(ImportError):  # a build without a C compiler
+        from auditor._walk import walk as _compiled_walk

@@ -91,7 +91,8 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
         sublinear_tf=True,
         ngram_range=(1, 1),
         min_df=1,
-        token_pattern=_TOKEN.pattern,
+        token_pattern=None,
+        tokenizer=_TOKEN.findall,  # (not token_pattern: scikit-learn would compile it through re's shared cache)
         dtype=_float32(),
     )
     try:

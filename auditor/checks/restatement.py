@@ -21,6 +21,8 @@ DEFAULTS: Mapping[str, Any] = {
     "extent": "paragraph",
     "questions": False,
 }
+# a summary block's lead word or label ("TL;DR:", "Summary -"), dropped before its sentences are compared
+_LEAD_WORD = re.compile(r"^\W*\w[\w;]*\W*")
 
 
 def _level(block: Block) -> int:
@@ -63,7 +65,7 @@ def _units(members: Sequence[Block], head: Block, questions: bool) -> list[tuple
             continue
         text = block.text
         if block is head:
-            text = re.sub(r"^\W*\w[\w;]*\W*", "", text, count=1)
+            text = _LEAD_WORD.sub("", text, count=1)
         for sentence in split_sentences(text):
             if not questions and sentence.rstrip().endswith("?"):
                 continue

@@ -1,0 +1,7 @@
+from lxml import etree
+
+from auditor.layout import Anchor, Names, Piece
+
+def walk(
+    start: etree._Element, main: etree._Element | None, classify_names: Names
+) -> tuple[list[Piece], list[Anchor], bool]: ...

@@ -1,0 +1,482 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The layout walk of `auditor/layout.py`, compiled: the same reading of the same tree, done on libxml2's nodes
+through lxml's C API instead of on lxml's Python element proxies (which cost most of the walk's time).
+
+`layout.read` is the reference: this module follows it step for step and must return equal pieces and anchors
+for every tree (tests/test_walk.py holds the two equal on the corpus and on generated tag soup). What is rare on
+a page (a product box, a link around a block, an image link, a "*" after a link) is handed to layout.py's own
+helpers on an element proxy, so that each of those rules is written once."""
+
+cimport lxml.includes.etreepublic as cetree
+from lxml.includes.tree cimport (
+    XML_CDATA_SECTION_NODE as CDATA,
+    XML_COMMENT_NODE as COMMENT,
+    XML_ELEMENT_NODE as ELEMENT,
+    XML_ENTITY_REF_NODE as ENTITY_REF,
+    XML_PI_NODE as PI,
+    XML_TEXT_NODE as TEXT,
+    XML_XINCLUDE_END as XINCLUDE_END,
+    XML_XINCLUDE_START as XINCLUDE_START,
+    xmlAttr,
+    xmlNode,
+)
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.string cimport strcmp, strlen, strncmp
+
+from auditor import layout as L
+
+cetree.import_lxml__etree()
+
+# what a tag is, as bits (read once per tag name and page)
+cdef enum:
+    BLOCK = 1
+    SKIP = 2
+    SPACED = 4
+    LEAF = 8
+    LANDMARK = 16
+    EMBED = 32
+    ANCHOR = 64
+    SCRIPT = 128
+
+cdef dict HEADINGS = L.HEADINGS
+cdef object HINT_STYLE = L._HIDDEN_STYLE.search
+cdef object CSS_IDENT = L._CSS_IDENT.match
+cdef frozenset PAGE_PARTS = L._PAGE_PARTS
+cdef object Piece = L.Piece
+cdef object Anchor = L.Anchor
+
+
+cdef int _kind_of(str tag):
+    cdef int kind = 0
+    if tag in L.BLOCK_TAGS:
+        kind |= BLOCK
+    if tag in L.SKIP_TAGS:
+        kind |= SKIP
+    if tag in L.SPACED_TAGS:
+        kind |= SPACED
+    if tag in L.LEAF_INLINE:
+        kind |= LEAF
+    if tag in L._LANDMARKS:
+        kind |= LANDMARK
+    if tag in L.EMBED_TAGS:
+        kind |= EMBED
+    if tag == "a":
+        kind |= ANCHOR
+    if tag == "script":
+        kind |= SCRIPT
+    return kind
+
+
+cdef inline str _decode(const char* s):
+    return PyUnicode_DecodeUTF8(s, strlen(s), NULL)
+
+
+cdef inline bint _is_text(xmlNode* c):
+    return c.type == TEXT or c.type == CDATA
+
+
+cdef inline bint _is_element_like(xmlNode* c):
+    """What lxml counts as a child element: elements, comments, processing instructions, entity references."""
+    return c.type == ELEMENT or c.type == COMMENT or c.type == PI or c.type == ENTITY_REF
+
+
+cdef inline xmlNode* _text_or_skip(xmlNode* c):
+    while c is not NULL:
+        if c.type == TEXT or c.type == CDATA:
+            return c
+        if c.type == XINCLUDE_START or c.type == XINCLUDE_END:
+            c = c.next
+        else:
+            return NULL
+    return NULL
+
+
+cdef object _collect_text(xmlNode* c):
+    """The text of consecutive text nodes from `c` on, as lxml's `.text` and `.tail` read it (None if none)."""
+    c = _text_or_skip(c)
+    if c is NULL:
+        return None
+    cdef xmlNode* after = _text_or_skip(c.next)
+    if after is NULL:
+        return _decode(<const char*>c.content) if c.content is not NULL else ""
+    cdef bytes joined = b""
+    while c is not NULL:
+        if c.content is not NULL:
+            joined += <bytes>(<const char*>c.content)
+        c = _text_or_skip(c.next)
+    return joined.decode("utf-8")
+
+
+cdef inline xmlNode* _next_element_like(xmlNode* c):
+    while c is not NULL and not _is_element_like(c):
+        c = c.next
+    return c
+
+
+cdef bint _has_element_like_child(xmlNode* c):
+    c = c.children
+    while c is not NULL:
+        if _is_element_like(c):
+            return True
+        c = c.next
+    return False
+
+
+cdef str _attr_value(xmlAttr* a):
+    """An attribute's value as lxml's `get` reads it ("" for an attribute written without one)."""
+    cdef xmlNode* c = a.children
+    if c is NULL:
+        return ""
+    if c.next is NULL and _is_text(c):
+        return _decode(<const char*>c.content) if c.content is not NULL else ""
+    cdef bytes joined = b""
+    while c is not NULL:
+        if _is_text(c) and c.content is not NULL:
+            joined += <bytes>(<const char*>c.content)
+        c = c.next
+    return joined.decode("utf-8")
+
+
+cdef bint _star_near(xmlNode* c):
+    """Whether a "*" is in the link's tail or in the text of the element after it: only then is the link's
+    marker read (by `layout._followed_by_star`)."""
+    cdef xmlNode* t = _text_or_skip(c.next)
+    while t is not NULL:
+        if t.content is not NULL and b"*" in <bytes>(<const char*>t.content):
+            return True
+        t = _text_or_skip(t.next)
+    cdef xmlNode* following = _next_element_like(c.next)
+    if following is NULL:
+        return False
+    if following.type != ELEMENT:
+        return True  # let the reference read a comment's text
+    t = _text_or_skip(following.children)
+    while t is not NULL:
+        if t.content is not NULL and b"*" in <bytes>(<const char*>t.content):
+            return True
+        t = _text_or_skip(t.next)
+    return False
+
+
+cdef class _Frame:
+    """An open element (layout.py's frame list): effective region, box, hidden and ad slot, inherited."""
+
+    cdef str tag
+    cdef int nth
+    cdef object ident
+    cdef object region
+    cdef object box
+    cdef bint hidden
+    cdef bint block
+    cdef bint ad
+    cdef Py_ssize_t anchor
+    cdef Py_ssize_t flushes_at
+    cdef Py_ssize_t buf_at
+    cdef int kind
+    cdef dict counts
+    cdef object selector
+    cdef xmlNode* node
+
+
+cdef _Frame _frame(str tag, int kind, int nth, object ident, object region, object box, bint hidden, bint block,
+                   bint ad, xmlNode* node):
+    cdef _Frame f = _Frame.__new__(_Frame)
+    f.tag = tag
+    f.kind = kind
+    f.nth = nth
+    f.ident = ident
+    f.region = region
+    f.box = box
+    f.hidden = hidden
+    f.block = block
+    f.ad = ad
+    f.anchor = -1
+    f.node = node
+    return f
+
+
+cdef class _Walk:
+    cdef cetree._Document doc
+    cdef list pieces
+    cdef list anchors
+    cdef list stack
+    cdef list buf
+    cdef list pending
+    cdef Py_ssize_t open_anchors
+    cdef Py_ssize_t embeds
+    cdef Py_ssize_t flushes
+    cdef dict box_selectors
+    cdef object classify_names
+    cdef dict names_seen
+    cdef dict kinds  # tag name pointer (interned by libxml2 per document) -> (tag, kind bits)
+    cdef xmlNode* main
+    cdef bint seek_main
+
+    cdef object proxy(self, xmlNode* c):
+        return cetree.elementFactory(self.doc, c)
+
+    cdef str selector(self):
+        cdef Py_ssize_t top = len(self.stack) - 1
+        cdef Py_ssize_t known = top
+        cdef _Frame frame
+        cdef Py_ssize_t i
+        while (<_Frame>self.stack[known]).selector is None:
+            known -= 1
+        above = (<_Frame>self.stack[known]).selector
+        for i in range(known + 1, top + 1):
+            frame = <_Frame>self.stack[i]
+            if frame.ident is not None:
+                frame.selector = "#" + frame.ident
+            else:
+                step = f"{frame.tag}:nth-of-type({frame.nth})"
+                frame.selector = f"{above} > {step}" if above else frame.tag
+            above = frame.selector
+        return str((<_Frame>self.stack[top]).selector)
+
+    cdef void flush(self) except *:
+        words = "".join(self.buf).split()
+        text = " ".join(words)
+        self.buf = []
+        self.flushes += 1
+        if not text and (not self.pending or self.open_anchors):
+            return
+        cdef _Frame frame = <_Frame>self.stack[len(self.stack) - 1]
+        box = frame.box
+        index = len(self.pieces)
+        region = frame.region
+        self.pieces.append(
+            Piece(
+                index,
+                frame.tag,
+                self.selector(),
+                region or "main",
+                box,
+                self.box_selectors.get(box) if box is not None else None,
+                HEADINGS.get(frame.tag, 0),
+                text,
+                len(words),
+                self.pending,
+                frame.hidden,
+                frame.ad,
+                self.embeds,
+                region is not None,
+            )
+        )
+        for a in self.pending:
+            self.anchors[a].piece = index
+        self.pending = []
+
+    cdef inline void add_text(self, object text) except *:
+        if text and (self.buf or not text.isspace()):
+            self.buf.append(text)
+
+    cdef bint start(self, xmlNode* c) except -1:
+        """An element's start: returns whether it opened a frame (else it is read whole, its tail too)."""
+        if c.type != ELEMENT:
+            return False  # a comment or processing instruction: skipped with its tail, as the reference does
+        cdef size_t name_at = <size_t>c.name
+        found = self.kinds.get(name_at)
+        if found is None:
+            name = _decode(<const char*>c.name)
+            found = self.kinds[name_at] = (name, _kind_of(name))
+        cdef str tag = found[0]
+        cdef int kind = found[1]
+        cdef _Frame parent = <_Frame>self.stack[len(self.stack) - 1]
+        if parent.counts is None:
+            parent.counts = {}
+        cdef int nth = parent.counts.get(tag, 0) + 1
+        parent.counts[tag] = nth
+
+        # one pass over the attributes for the few this walk reads
+        cdef xmlAttr* a = c.properties
+        cdef xmlAttr* a_class = NULL
+        cdef xmlAttr* a_id = NULL
+        cdef xmlAttr* a_role = NULL
+        cdef xmlAttr* a_style = NULL
+        cdef xmlAttr* a_href = NULL
+        cdef xmlAttr* a_rel = NULL
+        cdef xmlAttr* a_src = NULL
+        cdef bint has_hidden = False
+        cdef int n_keys = 0
+        cdef const char* an
+        while a is not NULL:
+            n_keys += 1
+            an = <const char*>a.name
+            if an[0] == b"c" and a_class is NULL and strcmp(an, "class") == 0:
+                a_class = a
+            elif an[0] == b"i" and a_id is NULL and strcmp(an, "id") == 0:
+                a_id = a
+            elif an[0] == b"r":
+                if a_role is NULL and strcmp(an, "role") == 0:
+                    a_role = a
+                elif a_rel is NULL and strcmp(an, "rel") == 0:
+                    a_rel = a
+            elif an[0] == b"s":
+                if a_style is NULL and strcmp(an, "style") == 0:
+                    a_style = a
+                elif a_src is NULL and strcmp(an, "src") == 0:
+                    a_src = a
+            elif an[0] == b"h":
+                if strcmp(an, "hidden") == 0:
+                    has_hidden = True
+                elif a_href is NULL and strcmp(an, "href") == 0:
+                    a_href = a
+            a = a.next
+
+        if kind & LEAF and not _has_element_like_child(c) and not (has_hidden or a_style is not NULL):
+            # a text-only inline element: no frame, only its text counts (then its tail)
+            if kind & SPACED:
+                self.buf.append(" ")
+            self.add_text(_collect_text(c.children))
+            if kind & SPACED:
+                self.buf.append(" ")
+            self.add_text(_collect_text(c.next))
+            return False
+
+        ident = role = None
+        cdef bint hidden = parent.hidden
+        hint = None
+        local = is_box = ad_slot = False
+        if n_keys:
+            if a_class is not NULL:
+                names = _attr_value(a_class)
+                if names:
+                    hint, local, is_box, ad_slot = self.names_seen.get(names) or self.classify_names(names)
+            if a_id is not NULL:
+                ident = _attr_value(a_id)
+                id_hint, id_local, _, id_ad = self.names_seen.get(ident) or self.classify_names(ident)
+                hint, local, ad_slot = hint or id_hint, local or id_local, ad_slot or id_ad
+                if not CSS_IDENT(ident):
+                    ident = None
+            if a_role is not NULL:
+                role = _attr_value(a_role)
+                if self.seek_main and role == "main":
+                    self.main, self.seek_main = c, False
+            if has_hidden or (a_style is not NULL and HINT_STYLE(_attr_value(a_style))):
+                hidden = True
+        if kind & SKIP:
+            if kind & EMBED or (kind & SCRIPT and a_src is not NULL and _attr_value(a_src)):
+                self.embeds += 1
+            self.add_text(_collect_text(c.next))
+            return False
+        if kind & EMBED:
+            self.embeds += 1
+        region = parent.region
+        if c == self.main:
+            region = "main"
+        elif (kind & LANDMARK or role) and (landmark := L._landmark(tag, role, region == "main")) is not None:
+            region = landmark
+        elif hint is not None and not (hint in PAGE_PARTS and (region == "main" or local)):
+            region = hint
+        box = parent.box
+        if is_box and box is None:
+            el = self.proxy(c)
+            if el.find(".//a") is not None and len(L._text(el)) <= L.BOX_MAX_CHARS:
+                box = len(self.box_selectors) + 1
+        cdef bint block = kind & BLOCK or (hidden and not parent.hidden)
+        if block and (self.buf or self.pending):
+            self.flush()
+        cdef _Frame frame = _frame(tag, kind, nth, ident, region, box, hidden, block, parent.ad or ad_slot, c)
+        self.stack.append(frame)
+        if box is not None and box not in self.box_selectors:
+            self.box_selectors[box] = self.selector()
+        if kind & ANCHOR:
+            href = _attr_value(a_href) if a_href is not NULL else None
+            if href is not None and href.strip():
+                frame.anchor = len(self.anchors)
+                frame.flushes_at = self.flushes
+                frame.buf_at = len(self.buf)
+                self.open_anchors += 1
+                self.pending.append(len(self.anchors))
+                self.anchors.append(
+                    Anchor(
+                        href.strip(),
+                        "",
+                        tuple(_attr_value(a_rel).lower().split()) if a_rel is not NULL else (),
+                        tuple(_attr_value(a_class).lower().split()) if a_class is not NULL else (),
+                        self.data_attributes(c) if n_keys > 1 else {},
+                        -1,
+                        box is not None,
+                        hidden,
+                        _star_near(c) and L._followed_by_star(self.proxy(c)),
+                    )
+                )
+        elif kind & SPACED:
+            self.buf.append(" ")
+        self.add_text(_collect_text(c.children))
+        return True
+
+    cdef dict data_attributes(self, xmlNode* c):
+        cdef dict data = {}
+        cdef xmlAttr* a = c.properties
+        while a is not NULL:
+            if strncmp(<const char*>a.name, "data-", 5) == 0:
+                data[_decode(<const char*>a.name).lower()] = _attr_value(a)
+            a = a.next
+        return data
+
+    cdef void end(self, xmlNode* c) except *:
+        """The end of an element that opened a frame."""
+        cdef _Frame frame = <_Frame>self.stack.pop()
+        if frame.block and (self.buf or self.pending):
+            self.stack.append(frame)
+            self.flush()
+            self.stack.pop()
+        if frame.anchor >= 0:
+            self.open_anchors -= 1
+            anchor = self.anchors[frame.anchor]
+            if frame.flushes_at == self.flushes:  # no block inside: the link's text is all in the buffer
+                anchor.text = " ".join("".join(self.buf[frame.buf_at :]).split())
+            else:
+                anchor.text = " ".join(L._text(self.proxy(c)).split())
+            if not anchor.text:
+                anchor.has_text = False
+                anchor.text = L._fallback_text(self.proxy(c))
+            elif anchor.text.endswith("*"):
+                anchor.marked = True
+        elif frame.kind & SPACED:
+            self.buf.append(" ")
+        self.add_text(_collect_text(c.next))
+
+
+def walk(cetree._Element start not None, object main, object classify_names):
+    """Pieces, anchors, and whether the page has a main content element, as `layout.read` finds them from
+    `start` (the body, else the root) with the main element it found (or None)."""
+    cdef _Walk w = _Walk.__new__(_Walk)
+    w.doc = start._doc
+    w.pieces = []
+    w.anchors = []
+    w.stack = [_frame("", 0, 0, None, None, None, False, False, False, NULL)]
+    w.buf = []
+    w.pending = []
+    w.box_selectors = {}
+    w.classify_names = classify_names
+    w.names_seen = classify_names.cache
+    w.kinds = {}
+    w.main = (<cetree._Element>main)._c_node if main is not None else NULL
+    w.seek_main = main is None
+    (<_Frame>w.stack[0]).selector = ""
+    cdef xmlNode* top = start._c_node
+    cdef xmlNode* c = top
+    cdef xmlNode* child
+    cdef xmlNode* after
+    while True:
+        if w.start(c):
+            child = _next_element_like(c.children)
+            if child is not NULL:
+                c = child
+                continue
+            w.end(c)
+        while c != top:
+            after = _next_element_like(c.next)
+            if after is not NULL:
+                c = after
+                break
+            c = c.parent
+            w.end(c)
+        else:
+            break
+    if w.buf or w.pending:
+        w.flush()
+    return w.pieces, w.anchors, w.main is not NULL

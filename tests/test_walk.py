@@ -1,0 +1,125 @@
+"""The compiled layout walk (auditor/_walk.pyx) reads every tree exactly as the Python walk it was written from
+(auditor/layout.py's `walk`): the same pieces and the same anchors, field for field."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import given
+from lxml import etree
+
+from auditor import layout
+from auditor.document import parse
+from auditor.pipeline import _names
+
+from .conftest import CORPUS, ROOT, SAMPLES, corpus_rows, needs_corpus
+from .test_fuzz import FUZZ, tag_soup
+
+compiled = layout._compiled_walk
+needs_compiled = pytest.mark.skipif(compiled is None, reason="the compiled walk was not built (no C compiler?)")
+
+
+@pytest.mark.skipif(not os.environ.get("AUDITOR_REQUIRE_COMPILED"), reason="only where the build must compile it")
+def test_the_compiled_walk_is_built_where_it_must_be() -> None:
+    assert compiled is not None
+
+
+def assert_walks_agree(root: etree._Element) -> None:
+    body = root.find("body")
+    start = body if body is not None else root
+    main = layout._Head.of(root).main
+    assert compiled is not None
+    expected = layout.walk(start, main, _names())
+    got = compiled(start, main, _names())
+    assert got[2] == expected[2]
+    assert got[1] == expected[1]
+    assert got[0] == expected[0]
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "page",
+    sorted(SAMPLES.glob("*.html")) + sorted((ROOT.parent / "shared" / "seed").glob("*.html")),
+    ids=lambda p: p.name,
+)
+def test_walks_agree_on_samples(page: Path) -> None:
+    assert_walks_agree(parse(page.read_bytes()).root)
+
+
+@needs_compiled
+@needs_corpus
+def test_walks_agree_on_the_corpus() -> None:
+    for row in corpus_rows():
+        assert_walks_agree(parse((CORPUS / row["local_file"]).read_bytes()).root)
+
+
+@needs_compiled
+@FUZZ
+@given(tag_soup())
+def test_walks_agree_on_tag_soup(data: bytes) -> None:
+    try:
+        root = parse(data).root
+    except Exception:  # input the pipeline refuses (tests/test_fuzz.py holds it to one clear error)
+        return
+    assert_walks_agree(root)
+
+
+@needs_compiled
+@FUZZ
+@given(tag_soup())
+def test_walks_agree_on_trees_with_comments(data: bytes) -> None:
+    """Trees from other parsers keep comments and processing instructions, which both walks skip with their tails."""
+    try:
+        root = lxml.html.fromstring(data.decode("utf-8", "replace") or "<p></p>")
+    except (etree.ParserError, ValueError):
+        return
+    assert_walks_agree(root)
+
+
+RARE = """<html><body>
+<div role="main"><p>Intro <!-- a comment --> after the comment</p></div>
+<div class="product-box"><h3>Widget</h3><a href="https://www.amazon.com/dp/B1?tag=x-20">Check price</a></div>
+<p><a href="/go/a"><div>a link around a block</div></a> and <a href="/go/b"><img alt="an image link"></a></p>
+<p><a href="/go/c" title="titled"></a><a href="/go/d">starred</a>* and <a href="/go/e">next</a><em>!*</em></p>
+<p style="display: none">hidden <a href="/go/f" data-Shop="x" data-id="">f</a></p>
+<ul id="sidebar"><li><a href="/go/g" rel="Sponsored NoFollow" class="Btn Buy">g</a></li></ul>
+<span hidden>hidden span</span><span style="color:red">styled</span><b>bold</b> tail
+<script src="https://x.example/a.js"></script><iframe src="https://ads.example/"></iframe><p>after embeds</p>
+<footer><p>Footer text <a href="/disclosure">Disclosure</a></p></footer>
+</body></html>"""
+
+
+@needs_compiled
+def test_walks_agree_on_rare_branches() -> None:
+    """Product boxes, links around blocks, image and empty links, "*" markers, hidden elements, data attributes,
+    landmarks, embeds and a comment's tail, in one page (parsed keeping its comment)."""
+    assert_walks_agree(lxml.html.fromstring(RARE))
+    assert_walks_agree(parse(RARE.encode()).root)
+
+
+@needs_compiled
+def test_walks_agree_on_cdata_and_split_text_nodes() -> None:
+    root = lxml.html.fromstring("<html><body><p>x</p></body></html>")
+    p = root.find(".//p")
+    p.text = etree.CDATA("in a CDATA section")  # a CDATA node: text to both walks
+    b = etree.SubElement(p, "b")
+    b.tail = "tail"
+    assert_walks_agree(root)
+
+
+@needs_compiled
+def test_walks_agree_on_a_tree_deeper_than_the_parser_makes() -> None:
+    """A tree built in code may nest deeper than the parser's 2,048 levels; both walks keep their open elements
+    on a heap stack, not the C stack. (Each element has an id, so that the innermost CSS path stays short.)"""
+    root = etree.Element("html")
+    node = etree.SubElement(root, "body")
+    for level in range(20_000):
+        node = etree.SubElement(node, "div", id=f"d{level}")
+    node.text = "deep"
+    assert_walks_agree(root)
+    assert compiled is not None
+    pieces, _, _ = compiled(root[0], None, _names())
+    assert [(p.text, p.selector) for p in pieces] == [("deep", "#d19999")]
