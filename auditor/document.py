@@ -32,8 +32,8 @@ def _parser() -> etree.HTMLParser:
     """One parser per thread: lxml parsers must not be used by two threads at once."""
     parser = getattr(_LOCAL, "parser", None)
     if parser is None:
-        parser = _LOCAL.parser = etree.HTMLParser(
-            encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+        parser = _LOCAL.parser = etree.HTMLParser(  # (no table of ids: nothing looks elements up by id)
+            encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True, collect_ids=False
         )
     return parser
 
