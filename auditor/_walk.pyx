@@ -480,3 +480,111 @@ def walk(cetree._Element start not None, object main, object classify_names):
     if w.buf or w.pending:
         w.flush()
     return w.pieces, w.anchors, w.main is not NULL
+
+
+cdef unsigned char FOLD[256]  # ASCII letters to lowercase, every other byte to itself
+for _byte in range(256):
+    FOLD[_byte] = _byte + 32 if 65 <= _byte <= 90 else _byte
+
+
+cdef class ScriptWords:
+    """Which of a set of words a page's scripts hold, as `pipeline._scripts` looks for them: in the lowercased
+    text of each script's src and content. Read on the UTF-8 bytes of the tree, ASCII letters folded, with no text
+    copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII letters, only two
+    characters lowercase to ASCII (U+0130 to "i" and a combining dot, U+212A KELVIN SIGN to "k"); where either
+    is, or a script's text is split in several nodes, the scan cannot tell, and says so."""
+
+    cdef tuple words
+    cdef list encoded  # the words as bytes (the pointers below point into them)
+    cdef const unsigned char* word_at[64]
+    cdef size_t word_size[64]
+    cdef Py_ssize_t count
+    cdef unsigned char starts[65536]  # the first two bytes of a word (or of U+0130, U+212A)
+    cdef bint always
+
+    def __init__(self, tuple words):
+        self.words = words
+        self.encoded = [w.encode("utf-8") for w in words]
+        self.count = len(words)
+        self.always = self.count > 64 or any(
+            len(w) < 2 or not (w.isascii() and w.isprintable() and w == w.lower()) for w in words
+        )
+        cdef Py_ssize_t j
+        cdef bytes word
+        for j in range(min(self.count, 64)):
+            word = self.encoded[j]
+            self.word_at[j] = <const unsigned char*>word
+            self.word_size[j] = len(word)
+            if len(word) >= 2:
+                self.starts[(word[0] << 8) | word[1]] = 1
+        self.starts[0xC4B0] = 1
+        self.starts[0xE284] = 1
+
+    cdef int scan(self, const unsigned char* s, unsigned long long* found):
+        """Add the words in `s` to `found`; -1 when the text holds a character that lowercases to ASCII."""
+        cdef const unsigned char* end = s + strlen(<const char*>s)
+        cdef const unsigned char* w
+        cdef unsigned int key
+        cdef size_t k, n
+        cdef Py_ssize_t j
+        while s + 1 < end:
+            key = (FOLD[s[0]] << 8) | FOLD[s[1]]
+            if self.starts[key]:
+                if key == 0xC4B0 or key == 0xE284 and s + 2 < end and s[2] == 0xAA:
+                    return -1
+                for j in range(self.count):
+                    w = self.word_at[j]
+                    n = self.word_size[j]
+                    if w[0] != (key >> 8) or w[1] != (key & 0xFF) or s + n > end:
+                        continue
+                    k = 2
+                    while k < n and FOLD[s[k]] == w[k]:
+                        k += 1
+                    if k == n:
+                        found[0] |= 1ULL << j
+            s += 1
+        return 0
+
+    def __call__(self, cetree._Element root not None):
+        """The words the scripts under `root` hold, as a frozenset; None when the scan cannot tell."""
+        if self.always:
+            return None
+        cdef unsigned long long found = 0
+        cdef xmlNode* top = root._c_node
+        cdef xmlNode* c = top
+        cdef xmlNode* t
+        cdef xmlAttr* a
+        while c is not NULL:
+            if c.type == ELEMENT and strcmp(<const char*>c.name, "script") == 0:
+                a = c.properties
+                while a is not NULL:
+                    if strcmp(<const char*>a.name, "src") == 0:
+                        t = a.children
+                        if t is not NULL:
+                            if t.next is not NULL or not _is_text(t) or t.content is NULL:
+                                return None
+                            if self.scan(<const unsigned char*>t.content, &found) < 0:
+                                return None
+                        break
+                    a = a.next
+                t = c.children
+                if t is not NULL:
+                    if t.next is not NULL or not _is_text(t) or t.content is NULL:
+                        return None
+                    if self.scan(<const unsigned char*>t.content, &found) < 0:
+                        return None
+            c = _next_in_order(c, top)
+        return frozenset(self.words[j] for j in range(self.count) if found & (1ULL << j))
+
+
+cdef inline xmlNode* _next_in_order(xmlNode* c, xmlNode* top):
+    """The element-like node after `c` in document order, below `top` (NULL at the end)."""
+    cdef xmlNode* child = _next_element_like(c.children)
+    if child is not NULL:
+        return child
+    while c != top:
+        child = _next_element_like(c.next)
+        if child is not NULL:
+            return child
+        c = c.parent
+    return NULL

@@ -1,4 +1,4 @@
-"""Read a parsed page once, in document order: text pieces with their region and box, anchors, scripts.
+"""Read a parsed page once, in document order: text pieces with their region and box, and anchors.
 
 One pass over the tree (lxml's iterwalk, start and end events) builds everything later stages need, so no
 stage walks the tree again. A *piece* is the text of one block-level element that is not inside a nested
@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, TypeAlias
 
 from lxml import etree
@@ -128,7 +129,6 @@ class Piece:
 class Layout:
     pieces: list[Piece]
     anchors: list[Anchor]
-    scripts: list[str]
     title: str | None
     lang: str | None
     base: str | None
@@ -206,13 +206,28 @@ def word_start_pattern(words: frozenset[str]) -> re.Pattern[str]:
 
 
 def read(root: etree._Element, classify_names: Names) -> Layout:
-    """Walk the tree once and return its pieces, anchors and scripts in document order."""
+    """Walk the tree once and return its pieces and anchors in document order, with what the page says of
+    itself (title, language, base URL, canonical link, robots)."""
     head = _Head.of(root)
     body = root.find("body")
     start = body if body is not None else root
-    pieces, anchors, has_main = (_compiled_walk or walk)(start, head.main, classify_names)
+    pieces, anchors, has_main = (_compiled.walk if _compiled else walk)(start, head.main, classify_names)
     lang = root.get("lang") or root.get("xml:lang")
-    return Layout(pieces, anchors, head.scripts, head.title, lang, head.base, has_main, head.canonical, head.robots)
+    return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots)
+
+
+def scripts(root: etree._Element) -> list[str]:
+    """Each script's src and text ("src\ntext"), in document order."""
+    return [(el.get("src") or "") + "\n" + (el.text or "") for el in root.iter("script")]
+
+
+def script_words(words: Iterable[str]) -> Callable[[etree._Element], frozenset[str] | None]:
+    """A reader of which of these words a page's `scripts` hold, lowercased (None: it cannot tell, look in the
+    text). The compiled module's reads the tree's own bytes and copies no text (pages carry megabytes of script,
+    and most hold none of the words); without it, the answer is always None."""
+    if _compiled is None:
+        return lambda root: None
+    return _compiled.ScriptWords(tuple(words))  # type: ignore[no-any-return]
 
 
 def walk(
@@ -414,18 +429,17 @@ def walk(
     return pieces, anchors, main is not None
 
 
-_HEAD_TAGS = ("script", "title", "base", "link", "meta", "main", "article")
+_HEAD_TAGS = ("title", "base", "link", "meta", "main", "article")
 
 
 @dataclass(slots=True)
 class _Head:
-    """What the page says of itself, wherever in the tree it is written: scripts, title, base URL, canonical link,
+    """What the page says of itself, wherever in the tree it is written: title, base URL, canonical link,
     robots meta, and its main content element: its first <main>, else its role=main element, else its longest
     <article> (other articles are teasers and cards around it). Read in one pass over the tree for all these tags
     at once (each pass costs as much as the next, whatever it looks for). A page with neither <main> nor an
     article leaves `main` to the walk, which takes the first role=main element it meets."""
 
-    scripts: list[str] = field(default_factory=list)
     title: str | None = None
     base: str | None = None
     canonical: str | None = None
@@ -440,9 +454,7 @@ class _Head:
         articles: list[etree._Element] = []
         for el in root.iter(_HEAD_TAGS):
             tag = el.tag
-            if tag == "script":
-                head.scripts.append((el.get("src") or "") + "\n" + (el.text or ""))
-            elif tag == "link":
+            if tag == "link":
                 if canonical is None and el.get("href") and "canonical" in (el.get("rel") or "").lower().split():
                     canonical = el.get("href", "").strip()
             elif tag == "meta":
@@ -492,8 +504,7 @@ def _fallback_text(el: etree._Element) -> str:
 
 
 # The compiled walk, when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
-_compiled_walk: Callable[[etree._Element, etree._Element | None, Names], tuple[list[Piece], list[Anchor], bool]] | None
-_compiled_walk = None
+_compiled: ModuleType | None = None
 if not os.environ.get("AUDITOR_PURE_PYTHON"):
     with contextlib.suppress(ImportError):  # a build without a C compiler
-        from auditor._walk import walk as _compiled_walk
+        from auditor import _walk as _compiled

@@ -7,10 +7,12 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
 
 from auditor import disclosures, engine, language, layout, links, networks, segment, textmodel, urls
 from auditor.config import Config
@@ -127,7 +129,7 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         blocks=tuple(blocks),
         links=tuple(found_links),
         disclosure=disclosures.judge(statements, first_affiliate, segment.after_content(blocks)),
-        scripts=tuple(_scripts(read.scripts, catalogue)),
+        scripts=tuple(_scripts(doc.root, catalogue)),
         metrics={},
         canonical=_canonical(read.canonical, url),
         robots=read.robots,
@@ -271,14 +273,25 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
     return blocks
 
 
-def _scripts(sources: Sequence[str], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
+@cache
+def _script_words() -> Callable[[etree._Element], frozenset[str] | None]:
+    """Which words of the shipped catalogue's auto-affiliate services a page's scripts hold (None: look)."""
+    return layout.script_words(word for script in networks.load().scripts for word in script.contains)
+
+
+def _scripts(root: etree._Element, catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
     """Auto-affiliate services the page's scripts load or configure. Each service's words are looked for
-    first (a substring test), its patterns only then: pages carry megabytes of inline script."""
+    first, its patterns only then: pages carry megabytes of inline script. The compiled module tells which words
+    are there from the tree's bytes, and most pages hold none, so that their scripts are never read."""
+    present = _script_words()(root) if catalogue is networks.load() else None
+    if present is not None and not present:
+        return []
     found: list[AutoAffiliateScript] = []
-    joined = "\n".join(sources)
+    joined = "\n".join(layout.scripts(root))
     lowered = joined.lower()
+    holds = lowered.__contains__ if present is None else present.__contains__
     for script in catalogue.scripts:
-        if not any(word in lowered for word in script.contains):
+        if not any(holds(word) for word in script.contains):
             continue
         match = script.pattern.search(lowered)  # the patterns are lowercased to match
         if match:

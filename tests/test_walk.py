@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from auditor import layout
@@ -18,7 +20,7 @@ from auditor.pipeline import _names
 from .conftest import CORPUS, ROOT, SAMPLES, corpus_rows, needs_corpus
 from .test_fuzz import FUZZ, tag_soup
 
-compiled = layout._compiled_walk
+compiled = layout._compiled.walk if layout._compiled else None
 needs_compiled = pytest.mark.skipif(compiled is None, reason="the compiled walk was not built (no C compiler?)")
 
 
@@ -123,3 +125,74 @@ def test_walks_agree_on_a_tree_deeper_than_the_parser_makes() -> None:
     assert compiled is not None
     pieces, _, _ = compiled(root[0], None, _names())
     assert [(p.text, p.selector) for p in pieces] == [("deep", "#d19999")]
+
+
+SCRIPT_WORDS = ("skimlinks", "geni.us", "amzn_assoc_", "lasso")
+
+
+def words_python_finds(root: etree._Element, words: tuple[str, ...] = SCRIPT_WORDS) -> frozenset[str]:
+    lowered = "\n".join(layout.scripts(root)).lower()
+    return frozenset(word for word in words if word in lowered)
+
+
+@st.composite
+def scripts_page(draw: Any) -> bytes:
+    """Pages whose scripts hold parts of the words, whole words in any case, and the characters whose lowercase
+    is ASCII (U+0130, U+212A), in their text and in their src."""
+    bits = st.sampled_from(
+        [
+            "skim",
+            "links",
+            "SKIMLINKS",
+            "s\u212aimlinks",
+            "geni",
+            ".us",
+            "GENI.US",
+            "amzn_",
+            "assoc_",
+            "lass",
+            "o",
+            "LASSO",
+            "\u0130",
+            "x",
+            " ",
+            "\n",
+            "é",
+            "<",
+            "&amp;",
+            "'",
+        ]
+    )
+    scripts = []
+    for _ in range(draw(st.integers(0, 4))):
+        src = "".join(draw(st.lists(bits, max_size=4))).replace('"', "")
+        text = "".join(draw(st.lists(bits, max_size=8))).replace("</", "")
+        scripts.append(f'<script src="{src}">{text}</script>' if draw(st.booleans()) else f"<script>{text}</script>")
+    return f"<html><head>{''.join(scripts)}</head><body><p>text</p></body></html>".encode()
+
+
+@needs_compiled
+@FUZZ
+@given(scripts_page())
+def test_the_script_scan_finds_the_words_python_finds(data: bytes) -> None:
+    """The scan names the words the Python search of the lowercased scripts finds, or says it cannot tell, which
+    it does only for the two characters whose lowercase is ASCII."""
+    root = parse(data).root
+    found = layout.script_words(SCRIPT_WORDS)(root)
+    if found is None:
+        assert "\u0130" in data.decode() or "\u212a" in data.decode()
+    else:
+        assert found == words_python_finds(root)
+
+
+@needs_compiled
+def test_the_script_scan_reads_what_the_pipeline_reads() -> None:
+    words = layout.script_words(SCRIPT_WORDS)
+    page = "<html><head>{}</head><body><p>Skimlinks in the text is no script</p></body></html>"
+    assert words(parse(page.format("<script>var a = 1;</script>").encode()).root) == frozenset()
+    assert words(parse(page.format('<script src="https://s.SkimLinks.js"></script>').encode()).root) == {"skimlinks"}
+    assert words(parse(page.format("<script>x = 'S\u212aIMLINKS'</script>").encode()).root) is None
+    assert layout.script_words(("a",))(parse(page.format("").encode()).root) is None  # one letter: always look
+    root = parse(page.format("<script>geni.us</script>").encode()).root
+    root.find(".//script").append(etree.Element("b"))  # a script with a child element (built in code)
+    assert words(root) is None
