@@ -1,3 +1,5 @@
+from typing import Any
+
 from lxml import etree
 
 from auditor.layout import Anchor, Names, Piece
@@ -9,3 +11,13 @@ def walk(
 class ScriptWords:
     def __init__(self, words: tuple[str, ...]) -> None: ...
     def __call__(self, root: etree._Element) -> frozenset[str] | None: ...
+
+class ClassWords:
+    def __init__(
+        self,
+        hints: list[tuple[str, str]],
+        boxes: list[str],
+        ads: tuple[str, ...],
+        local: frozenset[str],
+    ) -> None: ...
+    def __call__(self, names: str) -> tuple[Any, bool, bool, bool] | None: ...

@@ -22,7 +22,7 @@ from lxml.includes.tree cimport (
 )
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.string cimport strcmp, strlen, strncmp
+from libc.string cimport memcmp, strcmp, strlen, strncmp
 
 from auditor import layout as L
 
@@ -588,3 +588,95 @@ cdef inline xmlNode* _next_in_order(xmlNode* c, xmlNode* top):
             return child
         c = c.parent
     return NULL
+
+
+cdef inline bint _alnum(unsigned char c):
+    return 97 <= c <= 122 or 48 <= c <= 57  # [a-z0-9], on folded bytes
+
+
+cdef struct _Words:
+    Py_ssize_t count
+    const unsigned char* at[128]
+    Py_ssize_t size[128]
+
+
+cdef void _fill(_Words* words, list encoded, unsigned char* starts):
+    cdef bytes word
+    words.count = 0
+    for word in encoded[:128]:
+        words.at[words.count] = <const unsigned char*>word
+        words.size[words.count] = len(word)
+        words.count += 1
+        if len(word):
+            starts[word[0]] = 1
+
+
+cdef Py_ssize_t _word_at(_Words* words, const unsigned char* s, Py_ssize_t i, Py_ssize_t n, bint ends):
+    """The first of the words that starts at s[i] (and ends a word there, with `ends`), or -1."""
+    cdef Py_ssize_t j, size
+    for j in range(words.count):
+        size = words.size[j]
+        if (size <= n - i and words.at[j][0] == s[i] and memcmp(s + i, words.at[j], size) == 0
+                and (not ends or i + size == n or not _alnum(s[i + size]))):
+            return j
+    return -1
+
+
+cdef class ClassWords:
+    """`layout.Names`' reading of an ASCII class or id string, without patterns: a region hint (the first hint
+    word, leftmost and then in the given order, that starts and ends a word), whether a word of the string is a
+    local word, whether a box word starts a word, whether an ad word starts and ends one. Other strings: None."""
+
+    cdef list encoded  # keeps the bytes the word tables point into
+    cdef list regions
+    cdef frozenset local
+    cdef _Words hints
+    cdef _Words boxes
+    cdef _Words ads
+    cdef unsigned char starts[256]  # the first bytes of all the words
+    cdef bint usable
+
+    def __init__(self, list hints, boxes, ads, local):
+        hint_words = [word.encode() for word, _ in hints]
+        box_words = [word.encode() for word in boxes]
+        ad_words = [word.encode() for word in ads]
+        self.encoded = [hint_words, box_words, ad_words]
+        self.regions = [region for _, region in hints]
+        self.local = frozenset(local)
+        self.usable = max(len(hint_words), len(box_words), len(ad_words)) <= 128 and all(
+            word for words in self.encoded for word in words
+        )
+        _fill(&self.hints, hint_words, self.starts)
+        _fill(&self.boxes, box_words, self.starts)
+        _fill(&self.ads, ad_words, self.starts)
+
+    def __call__(self, str names):
+        if not self.usable or not names.isascii():
+            return None
+        cdef bytes folded = names.lower().encode("ascii")
+        cdef const unsigned char* s = <const unsigned char*>folded
+        cdef Py_ssize_t n = len(folded), i, j
+        cdef Py_ssize_t hint = -1
+        cdef bint is_box = False, ad = False
+        for i in range(n):
+            if not self.starts[s[i]] or i and _alnum(s[i - 1]):
+                continue  # no word starts with this byte, or this is no word start
+            if hint < 0:
+                hint = _word_at(&self.hints, s, i, n, True)
+            if not is_box:
+                is_box = _word_at(&self.boxes, s, i, n, False) >= 0
+            if not ad:
+                ad = _word_at(&self.ads, s, i, n, True) >= 0
+        cdef bint local = False
+        cdef Py_ssize_t start = 0
+        if hint >= 0:
+            while start < n and not local:
+                while start < n and not _alnum(s[start]):
+                    start += 1
+                i = start
+                while i < n and _alnum(s[i]):
+                    i += 1
+                if i > start and folded[start:i].decode("ascii") in self.local:
+                    local = True
+                start = i
+        return (self.regions[hint] if hint >= 0 else None), local, is_box, ad

@@ -174,25 +174,32 @@ class Names:
     start and one of its words, the hint and ad patterns for a word end as well), so only what it matches needs
     the three."""
 
-    def __init__(self, box_words: frozenset[str]) -> None:
+    def __init__(self, box_words: frozenset[str], compiled: bool = True) -> None:
         self.boxes = word_start_pattern(box_words)
         self.any_word = word_start_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
+        # the compiled module reads ASCII strings the same way without patterns (None for other strings)
+        self.ascii: Callable[[str], tuple[Region | None, bool, bool, bool] | None] = lambda names: None
+        if compiled and _compiled is not None:
+            hints = sorted(_HINT_WORDS.items(), key=lambda item: len(item[0]), reverse=True)  # as _HINT_PATTERN
+            self.ascii = _compiled.ClassWords(hints, sorted(box_words), _AD_WORDS, _LOCAL_WORDS)
 
     def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
         found = self.cache.get(names)
         if found is None:
-            lowered = names.lower()
-            if self.any_word.search(lowered) is None:
-                found = _NOTHING
-            else:
-                match = _HINT_PATTERN.search(lowered)
-                hint = _HINT_WORDS[match.group(1)] if match else None
-                local = hint is not None and not _LOCAL_WORDS.isdisjoint(_WORD_SPLIT.split(lowered))
-                found = (hint, local, self.boxes.search(lowered) is not None, _AD_SLOT.search(lowered) is not None)
+            found = self.ascii(names) or self.read(names)
             if len(self.cache) < 50_000:
                 self.cache[names] = found
         return found
+
+    def read(self, names: str) -> tuple[Region | None, bool, bool, bool]:
+        lowered = names.lower()
+        if self.any_word.search(lowered) is None:
+            return _NOTHING
+        match = _HINT_PATTERN.search(lowered)
+        hint = _HINT_WORDS[match.group(1)] if match else None
+        local = hint is not None and not _LOCAL_WORDS.isdisjoint(_WORD_SPLIT.split(lowered))
+        return hint, local, self.boxes.search(lowered) is not None, _AD_SLOT.search(lowered) is not None
 
 
 _NOTHING: tuple[Region | None, bool, bool, bool] = (None, False, False, False)
