@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from auditor.layout import Anchor
@@ -32,9 +33,9 @@ class Verdict:
 NOT_AFFILIATE = Verdict(False, None, "")
 
 
-@dataclass(frozen=True, slots=True)
-class Url:
-    """An absolute link target, split once: every test below reads its parts."""
+class Url(NamedTuple):
+    """An absolute link target, split once: every test below reads its parts (a named tuple: one is made per
+    distinct link target of every page)."""
 
     href: str
     parts: SplitResult
@@ -62,7 +63,7 @@ def target(href: str) -> Url | None:
     """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host.
     Remembered for the last URLs seen: the pages of a site link to the same menus, articles and shops."""
     try:
-        parts = urlsplit(href)
+        parts = split(href)
         host = parts.hostname
     except ValueError:
         return None
@@ -70,6 +71,26 @@ def target(href: str) -> Url | None:
     if parts.scheme.lower() not in _SCHEMES or not host:
         return None  # another scheme, or no host name ("http://..")
     return Url(href, parts, host, site_of(host))
+
+
+def split(href: str) -> SplitResult:
+    """`urlsplit(href)`. The common shape, an ASCII http(s) URL without tabs, line breaks or IPv6 brackets, is
+    split directly: urlsplit would only find the same parts, at more than twice the cost."""
+    scheme = "https" if href.startswith("https://") else "http" if href.startswith("http://") else ""
+    if not scheme or not href.isascii() or "\t" in href or "\n" in href or "\r" in href:
+        return urlsplit(href)
+    start = len(scheme) + 3
+    end = len(href)
+    for mark in "/?#":
+        at = href.find(mark, start, end)
+        if at >= 0:
+            end = at
+    netloc = href[start:end]
+    if "[" in netloc or "]" in netloc:
+        return urlsplit(href)
+    path, _, fragment = href[end:].partition("#")
+    path, _, query = path.partition("?")
+    return SplitResult(scheme, netloc, path, query, fragment)
 
 
 def marking(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | None:

@@ -3,10 +3,14 @@ and lookalikes that must stay plain links."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.layout import Anchor
-from auditor.links import absolute, classify
+from auditor.links import absolute, classify, split
 from auditor.networks import load, site_of
 
 CATALOGUE = load()
@@ -138,3 +142,46 @@ def test_absolute_resolves_like_a_browser() -> None:
     assert absolute("http://[::1", base) is None
     assert absolute("http://../x", base) is None  # a host of dots only is no host (found by the fuzz run)
     assert absolute("", "http://..") is None
+
+
+URL_PIECES = st.sampled_from(
+    [
+        "https://",
+        "http://",
+        "HTTPS://",
+        "ftp:",
+        "//",
+        "a.com",
+        "user@",
+        ":8080",
+        "[::1]",
+        "]",
+        "/",
+        "?",
+        "#",
+        "&",
+        "=",
+        "x",
+        "é",
+        "%2F",
+        "\t",
+        "\n",
+        " ",
+        "\x00",
+        ".",
+        "..",
+        "@",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(URL_PIECES, max_size=10).map("".join) | st.text(max_size=30))
+def test_split_is_urlsplit(href: str) -> None:
+    try:
+        expected = urlsplit(href)
+    except ValueError:
+        with pytest.raises(ValueError):
+            split(href)
+        return
+    assert split(href) == expected
