@@ -2,10 +2,14 @@
 """The layout walk of `auditor/layout.py`, compiled: the same reading of the same tree, done on libxml2's nodes
 through lxml's C API instead of on lxml's Python element proxies (which cost most of the walk's time).
 
-`layout.read` is the reference: this module follows it step for step and must return equal pieces and anchors
+`layout.walk` is the reference: `walk` here follows it step for step and must return equal pieces and anchors
 for every tree (tests/test_walk.py holds the two equal on the corpus and on generated tag soup). What is rare on
 a page (a product box, a link around a block, an image link, a "*" after a link) is handed to layout.py's own
-helpers on an element proxy, so that each of those rules is written once."""
+helpers on an element proxy, so that each of those rules is written once.
+
+Two readers of what pages repeat in bulk come with it: `ClassWords` reads ASCII class and id strings as
+`layout.Names`' patterns do (tests/test_class_names.py), and `ScriptWords` tells which words a page's scripts
+hold from the tree's bytes, as `pipeline._scripts` would find them (tests/test_walk.py)."""
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport (
@@ -22,7 +26,7 @@ from lxml.includes.tree cimport (
 )
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.string cimport memcmp, strcmp, strlen, strncmp
+from libc.string cimport memcmp, strchr, strcmp, strlen, strncmp
 
 from auditor import layout as L
 
@@ -40,7 +44,7 @@ cdef enum:
     SCRIPT = 128
 
 cdef dict HEADINGS = L.HEADINGS
-cdef object HINT_STYLE = L._HIDDEN_STYLE.search
+cdef object HIDDEN_STYLE = L._HIDDEN_STYLE.search
 cdef object CSS_IDENT = L._CSS_IDENT.match
 cdef frozenset PAGE_PARTS = L._PAGE_PARTS
 cdef object Piece = L.Piece
@@ -143,7 +147,7 @@ cdef bint _star_near(xmlNode* c):
     marker read (by `layout._followed_by_star`)."""
     cdef xmlNode* t = _text_or_skip(c.next)
     while t is not NULL:
-        if t.content is not NULL and b"*" in <bytes>(<const char*>t.content):
+        if t.content is not NULL and strchr(<const char*>t.content, 42) is not NULL:  # "*"
             return True
         t = _text_or_skip(t.next)
     cdef xmlNode* following = _next_element_like(c.next)
@@ -153,7 +157,7 @@ cdef bint _star_near(xmlNode* c):
         return True  # let the reference read a comment's text
     t = _text_or_skip(following.children)
     while t is not NULL:
-        if t.content is not NULL and b"*" in <bytes>(<const char*>t.content):
+        if t.content is not NULL and strchr(<const char*>t.content, 42) is not NULL:  # "*"
             return True
         t = _text_or_skip(t.next)
     return False
@@ -353,7 +357,7 @@ cdef class _Walk:
                 role = _attr_value(a_role)
                 if self.seek_main and role == "main":
                     self.main, self.seek_main = c, False
-            if has_hidden or (a_style is not NULL and HINT_STYLE(_attr_value(a_style))):
+            if has_hidden or (a_style is not NULL and HIDDEN_STYLE(_attr_value(a_style))):
                 hidden = True
         if kind & SKIP:
             if kind & EMBED or (kind & SCRIPT and a_src is not NULL and _attr_value(a_src)):
