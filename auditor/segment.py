@@ -68,24 +68,34 @@ def group(layout: Layout) -> list[Group]:
     """Pieces grouped into blocks: each product box becomes one block, every other piece is its own block."""
     groups: list[Group] = []
     regions = _regions(layout)
+    boxes = False
     for piece, region in zip(layout.pieces, regions, strict=True):
-        last = groups[-1] if groups else None
-        if last is not None and piece.box is not None and last.pieces[-1].box == piece.box:
-            last.pieces.append(piece)
-        else:
-            selector = piece.box_selector if piece.box is not None and piece.box_selector else piece.selector
-            groups.append(Group([piece], region, selector, "box" if piece.box is not None else piece.tag))
-    for g in groups:
-        if len(g.pieces) == 1:  # the common case, without the loops
-            piece = g.pieces[0]
-            g.text, g.words, g.anchors = piece.text, piece.words, list(piece.anchors)
-            g.hidden, g.ad_slot = piece.hidden, piece.ad_slot
+        box = piece.box
+        if box is not None and groups and groups[-1].pieces[-1].box == box:
+            groups[-1].pieces.append(piece)
+            boxes = True
             continue
-        g.text = " ".join(p.text for p in g.pieces if p.text)
-        g.words = sum(p.words for p in g.pieces)
-        g.anchors = [a for p in g.pieces for a in p.anchors]
-        g.hidden = all(p.hidden for p in g.pieces)
-        g.ad_slot = any(p.ad_slot for p in g.pieces)
+        selector = piece.box_selector if box is not None and piece.box_selector else piece.selector
+        groups.append(  # a block of one piece (the common case): the piece's text, words and links
+            Group(
+                [piece],
+                region,
+                selector,
+                "box" if box is not None else piece.tag,
+                piece.text,
+                piece.words,
+                list(piece.anchors),
+                piece.hidden,
+                piece.ad_slot,
+            )
+        )
+    for g in groups if boxes else ():
+        if len(g.pieces) > 1:
+            g.text = " ".join(p.text for p in g.pieces if p.text)
+            g.words = sum(p.words for p in g.pieces)
+            g.anchors = [a for p in g.pieces for a in p.anchors]
+            g.hidden = all(p.hidden for p in g.pieces)
+            g.ad_slot = any(p.ad_slot for p in g.pieces)
     return groups
 
 
