@@ -25,7 +25,16 @@ from lxml.includes.tree cimport (
     xmlNode,
 )
 
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM,
+    Py_UNICODE_ISDECIMAL,
+    PyUnicode_DATA,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+    PyUnicode_READ_CHAR,
+)
 from libc.string cimport memcmp, strchr, strcmp, strlen, strncmp
 
 from auditor import layout as L
@@ -684,3 +693,72 @@ cdef class ClassWords:
                     local = True
                 start = i
         return (self.regions[hint] if hint >= 0 else None), local, is_box, ad
+
+
+cdef class KeywordStarts:
+    """`disclosures.Keywords.starts`: where the keywords start in lowercased text, leftmost first, the earliest
+    keyword at one position, no two overlapping; a word keyword only where no letter comes before it. One pass
+    over the text, looking at the keywords only where one of them starts with the character there."""
+
+    cdef Py_UCS4 chars[64][32]  # each keyword's characters (at most 64 keywords of at most 32 characters)
+    cdef Py_ssize_t size[64]
+    cdef Py_ssize_t words
+    cdef signed char bucket[256][8]  # by first character: the keywords starting with it, in order (-1 ends)
+    cdef readonly bint usable
+
+    def __init__(self, tuple words, tuple symbols):
+        cdef tuple keywords = words + symbols
+        self.words = len(words)
+        self.usable = len(keywords) <= 64 and all(
+            0 < len(k) <= 32 and ord(k[0]) < 256 for k in keywords
+        )
+        cdef Py_ssize_t order, j, slot
+        for j in range(256):
+            self.bucket[j][0] = -1
+        if not self.usable:
+            return
+        for order, keyword in enumerate(keywords):
+            self.size[order] = len(keyword)
+            for j, c in enumerate(keyword):
+                self.chars[order][j] = ord(c)
+            first = ord(keyword[0])
+            slot = 0
+            while slot < 7 and self.bucket[first][slot] >= 0:
+                slot += 1
+            if slot == 7:
+                self.usable = False  # more than 7 keywords share a first character
+                return
+            self.bucket[first][slot] = order
+            self.bucket[first][slot + 1] = -1
+
+    def __call__(self, str text):
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, slot, size, k
+        cdef signed char order
+        cdef Py_UCS4 ch, before
+        cdef list out = []
+        while i < n:
+            ch = PyUnicode_READ(kind, data, i)
+            if ch < 256 and self.bucket[ch][0] >= 0:
+                for slot in range(8):
+                    order = self.bucket[ch][slot]
+                    if order < 0:
+                        break
+                    size = self.size[order]
+                    if size > n - i:
+                        continue
+                    k = 1
+                    while k < size and PyUnicode_READ(kind, data, i + k) == self.chars[order][k]:
+                        k += 1
+                    if k < size:
+                        continue
+                    if order < self.words and i:
+                        before = PyUnicode_READ(kind, data, i - 1)
+                        if Py_UNICODE_ISALNUM(before) and not Py_UNICODE_ISDECIMAL(before):
+                            continue  # a letter before a word: inside another word
+                    out.append(i)
+                    i += size - 1  # no other keyword may start inside this one
+                    break
+            i += 1
+        return out

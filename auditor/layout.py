@@ -174,15 +174,15 @@ class Names:
     start and one of its words, the hint and ad patterns for a word end as well), so only what it matches needs
     the three."""
 
-    def __init__(self, box_words: frozenset[str], compiled: bool = True) -> None:
+    def __init__(self, box_words: frozenset[str], use_compiled: bool = True) -> None:
         self.boxes = word_start_pattern(box_words)
         self.any_word = word_start_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
         # the compiled module reads ASCII strings the same way without patterns (None for other strings)
         self.ascii: Callable[[str], tuple[Region | None, bool, bool, bool] | None] = lambda names: None
-        if compiled and _compiled is not None:
+        if use_compiled and compiled is not None:
             hints = sorted(_HINT_WORDS.items(), key=lambda item: len(item[0]), reverse=True)  # as _HINT_PATTERN
-            self.ascii = _compiled.ClassWords(hints, sorted(box_words), _AD_WORDS, _LOCAL_WORDS)
+            self.ascii = compiled.ClassWords(hints, sorted(box_words), _AD_WORDS, _LOCAL_WORDS)
 
     def __call__(self, names: str) -> tuple[Region | None, bool, bool, bool]:
         found = self.cache.get(names)
@@ -218,7 +218,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     head = _Head.of(root)
     body = root.find("body")
     start = body if body is not None else root
-    pieces, anchors, has_main = (_compiled.walk if _compiled else walk)(start, head.main, classify_names)
+    pieces, anchors, has_main = (compiled.walk if compiled else walk)(start, head.main, classify_names)
     lang = root.get("lang") or root.get("xml:lang")
     return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots)
 
@@ -232,9 +232,9 @@ def script_words(words: Iterable[str]) -> Callable[[etree._Element], frozenset[s
     """A reader of which of these words a page's `scripts` hold, lowercased (None: it cannot tell, look in the
     text). The compiled module's reads the tree's own bytes and copies no text (pages carry megabytes of script,
     and most hold none of the words); without it, the answer is always None."""
-    if _compiled is None:
+    if compiled is None:
         return lambda root: None
-    return _compiled.ScriptWords(tuple(words))  # type: ignore[no-any-return]
+    return compiled.ScriptWords(tuple(words))  # type: ignore[no-any-return]
 
 
 def walk(
@@ -510,8 +510,9 @@ def _fallback_text(el: etree._Element) -> str:
     return text or (el.get("aria-label") or el.get("title") or "").strip()
 
 
-# The compiled walk, when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
-_compiled: ModuleType | None = None
+# The compiled module (auditor/_walk.pyx: the walk, and readers of class strings, scripts and disclosure keywords),
+# when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
+compiled: ModuleType | None = None
 if not os.environ.get("AUDITOR_PURE_PYTHON"):
     with contextlib.suppress(ImportError):  # a build without a C compiler
-        from auditor import _walk as _compiled
+        from auditor import _walk as compiled

@@ -32,7 +32,7 @@ def expected(names: str) -> tuple[layout.Region | None, bool, bool, bool]:
 @settings(max_examples=2000, deadline=None)
 @given(class_strings)
 def test_same_reading_as_the_three_patterns(names: str) -> None:
-    assert layout.Names(BOX_WORDS, compiled=False)(names) == expected(names)
+    assert layout.Names(BOX_WORDS, use_compiled=False)(names) == expected(names)
     assert layout.Names(BOX_WORDS)(names) == expected(names)  # ASCII strings read by the compiled module, if built
 
 

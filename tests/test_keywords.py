@@ -1,4 +1,4 @@
-"""The disclosure keyword search reports what one pattern of all the keywords reports."""
+"""The disclosure keyword search, compiled or not, reports what one pattern of all the keywords reports."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ pieces = st.sampled_from([*SHIPPED, "l", "x", " ", "1", "_", "²", "½", "é", "
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(pieces, max_size=10).map("".join))
 def test_shipped_keywords_sit_where_the_pattern_finds_them(text: str) -> None:
-    assert Keywords.of(SHIPPED).starts(text) == [m.start() for m in pattern(SHIPPED).finditer(text)]
+    expected = [m.start() for m in pattern(SHIPPED).finditer(text)]
+    assert Keywords.of(SHIPPED).starts(text) == expected  # the compiled search, when built
+    assert Keywords(Keywords.of(SHIPPED).words, Keywords.of(SHIPPED).symbols).starts(text) == expected
 
 
 @settings(max_examples=1000, deadline=None)
@@ -38,4 +40,7 @@ def test_shipped_keywords_sit_where_the_pattern_finds_them(text: str) -> None:
     st.text(alphabet="ab *-xé1", max_size=20),
 )
 def test_any_keywords_sit_where_the_pattern_finds_them(keywords: list[str], text: str) -> None:
-    assert Keywords.of(keywords).starts(text) == [m.start() for m in pattern(keywords).finditer(text)]
+    expected = [m.start() for m in pattern(keywords).finditer(text)]
+    found = Keywords.of(keywords)
+    assert found.starts(text) == expected
+    assert Keywords(found.words, found.symbols).starts(text) == expected

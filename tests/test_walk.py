@@ -20,12 +20,12 @@ from auditor.pipeline import _names
 from .conftest import CORPUS, ROOT, SAMPLES, corpus_rows, needs_corpus
 from .test_fuzz import FUZZ, tag_soup
 
-compiled = layout._compiled.walk if layout._compiled else None
-needs_compiled = pytest.mark.skipif(compiled is None, reason="the compiled walk was not built (no C compiler?)")
+compiled = layout.compiled.walk if layout.compiled else None
+needscompiled = pytest.mark.skipif(compiled is None, reason="the compiled walk was not built (no C compiler?)")
 
 
 @pytest.mark.skipif(not os.environ.get("AUDITOR_REQUIRE_COMPILED"), reason="only where the build must compile it")
-def test_the_compiled_walk_is_built_where_it_must_be() -> None:
+def test_thecompiled_walk_is_built_where_it_must_be() -> None:
     assert compiled is not None
 
 
@@ -41,7 +41,7 @@ def assert_walks_agree(root: etree._Element) -> None:
     assert got[0] == expected[0]
 
 
-@needs_compiled
+@needscompiled
 @pytest.mark.parametrize(
     "page",
     sorted(SAMPLES.glob("*.html")) + sorted((ROOT.parent / "shared" / "seed").glob("*.html")),
@@ -51,14 +51,14 @@ def test_walks_agree_on_samples(page: Path) -> None:
     assert_walks_agree(parse(page.read_bytes()).root)
 
 
-@needs_compiled
+@needscompiled
 @needs_corpus
 def test_walks_agree_on_the_corpus() -> None:
     for row in corpus_rows():
         assert_walks_agree(parse((CORPUS / row["local_file"]).read_bytes()).root)
 
 
-@needs_compiled
+@needscompiled
 @FUZZ
 @given(tag_soup())
 def test_walks_agree_on_tag_soup(data: bytes) -> None:
@@ -69,7 +69,7 @@ def test_walks_agree_on_tag_soup(data: bytes) -> None:
     assert_walks_agree(root)
 
 
-@needs_compiled
+@needscompiled
 @FUZZ
 @given(tag_soup())
 def test_walks_agree_on_trees_with_comments(data: bytes) -> None:
@@ -94,7 +94,7 @@ RARE = """<html><body>
 </body></html>"""
 
 
-@needs_compiled
+@needscompiled
 def test_walks_agree_on_rare_branches() -> None:
     """Product boxes, links around blocks, image and empty links, "*" markers, hidden elements, data attributes,
     landmarks, embeds and a comment's tail, in one page (parsed keeping its comment)."""
@@ -102,7 +102,7 @@ def test_walks_agree_on_rare_branches() -> None:
     assert_walks_agree(parse(RARE.encode()).root)
 
 
-@needs_compiled
+@needscompiled
 def test_walks_agree_on_cdata_and_split_text_nodes() -> None:
     root = lxml.html.fromstring("<html><body><p>x</p></body></html>")
     p = root.find(".//p")
@@ -112,7 +112,7 @@ def test_walks_agree_on_cdata_and_split_text_nodes() -> None:
     assert_walks_agree(root)
 
 
-@needs_compiled
+@needscompiled
 def test_walks_agree_on_a_tree_deeper_than_the_parser_makes() -> None:
     """A tree built in code may nest deeper than the parser's 2,048 levels; both walks keep their open elements
     on a heap stack, not the C stack. (Each element has an id, so that the innermost CSS path stays short.)"""
@@ -171,7 +171,7 @@ def scripts_page(draw: Any) -> bytes:
     return f"<html><head>{''.join(scripts)}</head><body><p>text</p></body></html>".encode()
 
 
-@needs_compiled
+@needscompiled
 @FUZZ
 @given(scripts_page())
 def test_the_script_scan_finds_the_words_python_finds(data: bytes) -> None:
@@ -185,7 +185,7 @@ def test_the_script_scan_finds_the_words_python_finds(data: bytes) -> None:
         assert found == words_python_finds(root)
 
 
-@needs_compiled
+@needscompiled
 def test_the_script_scan_reads_what_the_pipeline_reads() -> None:
     words = layout.script_words(SCRIPT_WORDS)
     page = "<html><head>{}</head><body><p>Skimlinks in the text is no script</p></body></html>"
