@@ -78,7 +78,8 @@ def test_walks_agree_on_trees_with_comments(data: bytes) -> None:
         root = lxml.html.fromstring(data.decode("utf-8", "replace") or "<p></p>")
     except (etree.ParserError, ValueError):
         return
-    assert_walks_agree(root)
+    if isinstance(root.tag, str):  # (not a lone comment, which lxml.html may return for a page of nothing else)
+        assert_walks_agree(root)
 
 
 RARE = """<html><body>
