@@ -60,24 +60,24 @@ cdef object Piece = L.Piece
 cdef object Anchor = L.Anchor
 
 
+# the tag sets of layout.py, each with its bit
+cdef tuple KINDS = (
+    (L.BLOCK_TAGS, BLOCK),
+    (L.SKIP_TAGS, SKIP),
+    (L.SPACED_TAGS, SPACED),
+    (L.LEAF_INLINE, LEAF),
+    (L._LANDMARKS, LANDMARK),
+    (L.EMBED_TAGS, EMBED),
+    (frozenset(("a",)), ANCHOR),
+    (frozenset(("script",)), SCRIPT),
+)
+
+
 cdef int _kind_of(str tag):
     cdef int kind = 0
-    if tag in L.BLOCK_TAGS:
-        kind |= BLOCK
-    if tag in L.SKIP_TAGS:
-        kind |= SKIP
-    if tag in L.SPACED_TAGS:
-        kind |= SPACED
-    if tag in L.LEAF_INLINE:
-        kind |= LEAF
-    if tag in L._LANDMARKS:
-        kind |= LANDMARK
-    if tag in L.EMBED_TAGS:
-        kind |= EMBED
-    if tag == "a":
-        kind |= ANCHOR
-    if tag == "script":
-        kind |= SCRIPT
+    for tags, bit in KINDS:
+        if tag in tags:
+            kind |= bit
     return kind
 
 
@@ -558,6 +558,14 @@ cdef class ScriptWords:
             s += 1
         return 0
 
+    cdef int scan_node(self, xmlNode* t, unsigned long long* found):
+        """Scan a script's text or src value, one text node; -1 when the scan cannot tell (several nodes)."""
+        if t is NULL:
+            return 0
+        if t.next is not NULL or not _is_text(t) or t.content is NULL:
+            return -1
+        return self.scan(<const unsigned char*>t.content, found)
+
     def __call__(self, cetree._Element root not None):
         """The words the scripts under `root` hold, as a frozenset; None when the scan cannot tell."""
         if self.always:
@@ -565,27 +573,18 @@ cdef class ScriptWords:
         cdef unsigned long long found = 0
         cdef xmlNode* top = root._c_node
         cdef xmlNode* c = top
-        cdef xmlNode* t
         cdef xmlAttr* a
         while c is not NULL:
             if c.type == ELEMENT and strcmp(<const char*>c.name, "script") == 0:
                 a = c.properties
                 while a is not NULL:
                     if strcmp(<const char*>a.name, "src") == 0:
-                        t = a.children
-                        if t is not NULL:
-                            if t.next is not NULL or not _is_text(t) or t.content is NULL:
-                                return None
-                            if self.scan(<const unsigned char*>t.content, &found) < 0:
-                                return None
+                        if self.scan_node(a.children, &found) < 0:
+                            return None
                         break
                     a = a.next
-                t = c.children
-                if t is not NULL:
-                    if t.next is not NULL or not _is_text(t) or t.content is NULL:
-                        return None
-                    if self.scan(<const unsigned char*>t.content, &found) < 0:
-                        return None
+                if self.scan_node(c.children, &found) < 0:
+                    return None
             c = _next_in_order(c, top)
         return frozenset(self.words[j] for j in range(self.count) if found & (1ULL << j))
 
