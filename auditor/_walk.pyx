@@ -210,6 +210,8 @@ cdef _Frame _frame(str tag, int kind, int nth, object ident, object region, obje
 
 
 cdef class _Walk:
+    """One walk's state: what `layout.walk` keeps in its locals."""
+
     cdef cetree._Document doc
     cdef list pieces
     cdef list anchors
