@@ -29,12 +29,14 @@ from cpython.unicode cimport (
     Py_UNICODE_ISALNUM,
     Py_UNICODE_ISDECIMAL,
     PyUnicode_DATA,
+    PyUnicode_DecodeASCII,
     PyUnicode_DecodeUTF8,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
     PyUnicode_READ,
     PyUnicode_READ_CHAR,
 )
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memcmp, strchr, strcmp, strlen, strncmp
 
 from auditor import layout as L
@@ -763,3 +765,32 @@ cdef class KeywordStarts:
                     break
             i += 1
         return out
+
+
+def ascii_key(str text):
+    """`textmodel.key_of` of an ASCII text: its letters and digits lowercased, every run of anything else one
+    space, none at the ends (None for other text)."""
+    if not text.isascii():
+        return None
+    cdef const unsigned char* s = <const unsigned char*>PyUnicode_DATA(text)  # one byte a character
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, size = 0
+    cdef unsigned char* o = <unsigned char*>PyMem_Malloc(n + 1)
+    if o is NULL:
+        raise MemoryError()
+    cdef unsigned char c
+    cdef bint gap = False
+    try:
+        for i in range(n):
+            c = FOLD[s[i]]
+            if 97 <= c <= 122 or 48 <= c <= 57:
+                if gap and size:
+                    o[size] = 32
+                    size += 1
+                gap = False
+                o[size] = c
+                size += 1
+            else:
+                gap = True
+        return PyUnicode_DecodeASCII(<const char*>o, size, NULL)
+    finally:
+        PyMem_Free(o)

@@ -10,6 +10,7 @@ from math import log, sqrt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.language import STOPWORDS
+from auditor.layout import compiled
 from auditor.models import Block, Page
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ _SENTENCE_END = re.compile(r"([.!?…])[\"'”’)\]]*\s+(?=\S)")
 _WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SUFFIXES = ("ing", "ed", "es", "s", "en", "er", "e")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_ascii_key = compiled.ascii_key if compiled is not None else None
 TEXT_KINDS = frozenset(("editorial", "affiliate", "disclosure"))
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the TF-IDF model's words: two or more word characters
 
@@ -41,7 +43,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 def key_of(text: str) -> str:
-    return _NON_WORD.sub(" ", text.lower()).strip()
+    """A sentence's words, lowercased, one space between them (the compiled module keys ASCII text alike)."""
+    key = _ascii_key(text) if _ascii_key is not None else None
+    return key if key is not None else _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def main_blocks(page: Page) -> list[Block]:

@@ -1,11 +1,13 @@
-"""The direct TF-IDF similarity of small sentence sets agrees with scikit-learn's, which serves larger sets."""
+"""Sentence keys and TF-IDF similarity: the direct similarity of small sentence sets agrees with scikit-learn's,
+which serves larger sets; sentence keys are the same compiled or not."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.textmodel import DIRECT_MAX_TEXTS, similar_pairs, tfidf_rows, vectorize
+from auditor import textmodel
+from auditor.textmodel import DIRECT_MAX_TEXTS, key_of, similar_pairs, tfidf_rows, vectorize
 
 WORDS = "kettle pour spout water boil steel handle price deal a I 3 déjà-vu naïve Größe 42mm x".split()
 sentences = st.lists(st.sampled_from(WORDS), min_size=0, max_size=14).map(" ".join)
@@ -51,3 +53,10 @@ def test_near_copies_are_found_by_both_paths() -> None:
     padded = texts + [f"grinder{n} filter{n} roast{n} bean{n}" for n in range(30)]
     assert len(padded) > DIRECT_MAX_TEXTS
     assert similar_pairs(padded, 0.7) == [(0, 1)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ 09.,-_'\t\n\x1c\x7fé\u00a0Σ")), max_size=30) | st.text(max_size=30))
+def test_sentence_keys_are_the_pattern_keys(text: str) -> None:
+    """ASCII sentences are keyed by the compiled module (when built) as the pattern keys every sentence."""
+    assert key_of(text) == textmodel._NON_WORD.sub(" ", text.lower()).strip()
