@@ -7,9 +7,11 @@ for every tree (tests/test_walk.py holds the two equal on the corpus and on gene
 a page (a product box, a link around a block, an image link, a "*" after a link) is handed to layout.py's own
 helpers on an element proxy, so that each of those rules is written once.
 
-Two readers of what pages repeat in bulk come with it: `ClassWords` reads ASCII class and id strings as
-`layout.Names`' patterns do (tests/test_class_names.py), and `ScriptWords` tells which words a page's scripts
-hold from the tree's bytes, as `pipeline._scripts` would find them (tests/test_walk.py)."""
+Readers of what pages repeat in bulk come with it, each held equal to its Python reference by a property test:
+`ClassWords` reads ASCII class and id strings as `layout.Names`' patterns do (tests/test_class_names.py);
+`ScriptWords` tells which words a page's scripts hold from the tree's bytes, as `pipeline._scripts` would find
+them (tests/test_walk.py); `KeywordStarts` finds the disclosure keywords as `disclosures.Keywords` does
+(tests/test_keywords.py); `ascii_key` keys ASCII sentences as `textmodel.key_of` does (tests/test_similarity.py)."""
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport (

@@ -510,7 +510,8 @@ def _fallback_text(el: etree._Element) -> str:
     return text or (el.get("aria-label") or el.get("title") or "").strip()
 
 
-# The compiled module (auditor/_walk.pyx: the walk, and readers of class strings, scripts and disclosure keywords),
+# The compiled module (auditor/_walk.pyx: the walk, and readers of class strings, scripts, disclosure keywords and
+# sentence keys),
 # when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
 compiled: ModuleType | None = None
 if not os.environ.get("AUDITOR_PURE_PYTHON"):
