@@ -511,8 +511,7 @@ def _fallback_text(el: etree._Element) -> str:
 
 
 # The compiled module (auditor/_walk.pyx: the walk, and readers of class strings, scripts, disclosure keywords and
-# sentence keys),
-# when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
+# sentence keys), when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
 compiled: ModuleType | None = None
 if not os.environ.get("AUDITOR_PURE_PYTHON"):
     with contextlib.suppress(ImportError):  # a build without a C compiler
