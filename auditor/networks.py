@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
+from lxml import etree
+
+from auditor import layout
 from auditor.caseless import Caseless
 from auditor.errors import ConfigError
 from auditor.rulefiles import rules_dir
@@ -75,6 +79,8 @@ class Catalogue:
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
+    script_words: Callable[[etree._Element], frozenset[str] | None] = field(compare=False, repr=False)
+    """Which of the scripts' `contains` words a page's scripts hold, read from its tree (None: look in the text)."""
     hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -144,6 +150,10 @@ def load(path: Path | None = None) -> Catalogue:
                 by_domain.setdefault(host, []).append(net)
     cloaks = data.get("cloaks", {})
     evidence = data.get("evidence", {})
+    scripts = tuple(
+        Script(s["id"], tuple(s["contains"]), re.compile(_lowercased("|".join(s["patterns"]))))
+        for s in data.get("script", ())
+    )
     return Catalogue(
         networks=networks,
         by_domain={k: tuple(v) for k, v in by_domain.items()},
@@ -168,10 +178,8 @@ def load(path: Path | None = None) -> Catalogue:
         id_params=frozenset(evidence.get("id_params", ())),
         cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
         box_words=frozenset(evidence.get("box_words", ())),
-        scripts=tuple(
-            Script(s["id"], tuple(s["contains"]), re.compile(_lowercased("|".join(s["patterns"]))))
-            for s in data.get("script", ())
-        ),
+        scripts=scripts,
+        script_words=layout.script_words(word for script in scripts for word in script.contains),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from urllib.parse import urljoin, urlsplit
@@ -273,17 +273,11 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
     return blocks
 
 
-@cache
-def _script_words() -> Callable[[etree._Element], frozenset[str] | None]:
-    """Which words of the shipped catalogue's auto-affiliate services a page's scripts hold (None: look)."""
-    return layout.script_words(word for script in networks.load().scripts for word in script.contains)
-
-
 def _scripts(root: etree._Element, catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
     """Auto-affiliate services the page's scripts load or configure. Each service's words are looked for
     first, its patterns only then: pages carry megabytes of inline script. The compiled module tells which words
     are there from the tree's bytes, and most pages hold none, so that their scripts are never read."""
-    present = _script_words()(root) if catalogue is networks.load() else None
+    present = catalogue.script_words(root)
     if present is not None and not present:
         return []
     found: list[AutoAffiliateScript] = []
