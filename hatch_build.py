@@ -1,7 +1,8 @@
-"""Build hook: compile the layout walk (auditor/_walk.pyx, through Cython and lxml's C API) into the wheel.
+"""Build hook: compile auditor/_walk.pyx (the layout walk and its bulk readers, through Cython and lxml's C API)
+into the wheel.
 
-Without a C compiler the package still installs, with the walk in pure Python (auditor/layout.py's `walk`, the
-reference the compiled one is tested against); set AUDITOR_REQUIRE_COMPILED=1 to make that an error instead."""
+Without a C compiler the package still installs, running the Python references the compiled code is tested
+against (auditor/layout.py's `walk` and the rest); set AUDITOR_REQUIRE_COMPILED=1 to make that an error instead."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ class CompiledWalk(BuildHookInterface):  # type: ignore[type-arg]
             return
         try:
             built = compile_walk(Path(self.root))
-        except Exception as exc:  # a missing compiler or header: the pure-Python walk serves
+        except Exception as exc:  # a missing compiler or header: the Python references serve
             if os.environ.get("AUDITOR_REQUIRE_COMPILED"):
                 raise
-            self.app.display_warning(f"the compiled layout walk was not built ({exc}); the Python walk is used")
+            self.app.display_warning(f"auditor/_walk.pyx was not compiled ({exc}); its Python references are used")
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
