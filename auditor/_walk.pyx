@@ -572,40 +572,26 @@ cdef class ScriptWords:
             return -1
         return self.scan(<const unsigned char*>t.content, found)
 
-    def __call__(self, cetree._Element root not None):
-        """The words the scripts under `root` hold, as a frozenset; None when the scan cannot tell."""
+    def __call__(self, list scripts not None):
+        """The words these script elements hold, as a frozenset; None when the scan cannot tell."""
         if self.always:
             return None
         cdef unsigned long long found = 0
-        cdef xmlNode* top = root._c_node
-        cdef xmlNode* c = top
+        cdef cetree._Element script
+        cdef xmlNode* c
         cdef xmlAttr* a
-        while c is not NULL:
-            if c.type == ELEMENT and strcmp(<const char*>c.name, "script") == 0:
-                a = c.properties
-                while a is not NULL:
-                    if strcmp(<const char*>a.name, "src") == 0:
-                        if self.scan_node(a.children, &found) < 0:
-                            return None
-                        break
-                    a = a.next
-                if self.scan_node(c.children, &found) < 0:
-                    return None
-            c = _next_in_order(c, top)
+        for script in scripts:
+            c = script._c_node
+            a = c.properties
+            while a is not NULL:
+                if strcmp(<const char*>a.name, "src") == 0:
+                    if self.scan_node(a.children, &found) < 0:
+                        return None
+                    break
+                a = a.next
+            if self.scan_node(c.children, &found) < 0:
+                return None
         return frozenset(self.words[j] for j in range(self.count) if found & (1ULL << j))
-
-
-cdef inline xmlNode* _next_in_order(xmlNode* c, xmlNode* top):
-    """The element-like node after `c` in document order, below `top` (NULL at the end)."""
-    cdef xmlNode* child = _next_element_like(c.children)
-    if child is not NULL:
-        return child
-    while c != top:
-        child = _next_element_like(c.next)
-        if child is not NULL:
-            return child
-        c = c.parent
-    return NULL
 
 
 cdef inline bint _alnum(unsigned char c):

@@ -137,6 +137,8 @@ class Layout:
     """The href of <link rel="canonical">, as written."""
     robots: str = ""
     """The content of <meta name="robots">, lowercased ("noindex, nofollow")."""
+    scripts: list[etree._Element] = field(default_factory=list)
+    """The page's <script> elements, in document order (found by the same pass as the title)."""
 
 
 # An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
@@ -220,20 +222,20 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     start = body if body is not None else root
     pieces, anchors, has_main = (compiled.walk if compiled else walk)(start, head.main, classify_names)
     lang = root.get("lang") or root.get("xml:lang")
-    return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots)
+    return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots, head.scripts)
 
 
-def scripts(root: etree._Element) -> list[str]:
-    """Each script's src and text ("src\ntext"), in document order."""
-    return [(el.get("src") or "") + "\n" + (el.text or "") for el in root.iter("script")]
+def script_texts(scripts: Iterable[etree._Element]) -> list[str]:
+    """Each script's src and text ("src\ntext")."""
+    return [(el.get("src") or "") + "\n" + (el.text or "") for el in scripts]
 
 
-def script_words(words: Iterable[str]) -> Callable[[etree._Element], frozenset[str] | None]:
-    """A reader of which of these words a page's `scripts` hold, lowercased (None: it cannot tell, look in the
-    text). The compiled module's reads the tree's own bytes and copies no text (pages carry megabytes of script,
-    and most hold none of the words); without it, the answer is always None."""
+def script_words(words: Iterable[str]) -> Callable[[list[etree._Element]], frozenset[str] | None]:
+    """A reader of which of these words a page's scripts hold in their `script_texts`, lowercased (None: it
+    cannot tell, look in the text). The compiled module's reads the tree's own bytes and copies no text (pages
+    carry megabytes of script, and most hold none of the words); without it, the answer is always None."""
     if compiled is None:
-        return lambda root: None
+        return lambda scripts: None
     return compiled.ScriptWords(tuple(words))  # type: ignore[no-any-return]
 
 
@@ -436,15 +438,15 @@ def walk(
     return pieces, anchors, main is not None
 
 
-_HEAD_TAGS = ("title", "base", "link", "meta", "main", "article")
+_HEAD_TAGS = ("title", "base", "link", "meta", "main", "article", "script")
 
 
 @dataclass(slots=True)
 class _Head:
     """What the page says of itself, wherever in the tree it is written: title, base URL, canonical link,
-    robots meta, and its main content element: its first <main>, else its role=main element, else its longest
-    <article> (other articles are teasers and cards around it). Read in one pass over the tree for all these tags
-    at once (each pass costs as much as the next, whatever it looks for). A page with neither <main> nor an
+    robots meta, scripts, and its main content element: its first <main>, else its role=main element, else its
+    longest <article> (other articles are teasers and cards around it). Read in one pass over the tree for all
+    these tags at once (each pass costs as much as the next, whatever it looks for). A page with neither <main> nor an
     article leaves `main` to the walk, which takes the first role=main element it meets."""
 
     title: str | None = None
@@ -452,6 +454,7 @@ class _Head:
     canonical: str | None = None
     robots: str = ""
     main: etree._Element | None = None
+    scripts: list[etree._Element] = field(default_factory=list)
 
     @classmethod
     def of(cls, root: etree._Element) -> _Head:
@@ -461,7 +464,9 @@ class _Head:
         articles: list[etree._Element] = []
         for el in root.iter(_HEAD_TAGS):
             tag = el.tag
-            if tag == "link":
+            if tag == "script":
+                head.scripts.append(el)
+            elif tag == "link":
                 if canonical is None and el.get("href") and "canonical" in (el.get("rel") or "").lower().split():
                     canonical = el.get("href", "").strip()
             elif tag == "meta":

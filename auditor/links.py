@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
@@ -58,10 +57,11 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
     return target(href)
 
 
-@lru_cache(maxsize=8_192)
 def target(href: str) -> Url | None:
     """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host.
-    Remembered for the last URLs seen: the pages of a site link to the same menus, articles and shops."""
+    Not remembered across pages (a page resolves each of its hrefs once): a memo of split URLs outlives the
+    cycle collector's youngest generations, and in a process with a large heap (scikit-learn's alone is 50,000
+    objects) the full collections its entries bring on cost more than splitting them again."""
     try:
         parts = split(href)
         host = parts.hostname

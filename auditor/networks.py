@@ -79,8 +79,8 @@ class Catalogue:
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
-    script_words: Callable[[etree._Element], frozenset[str] | None] = field(compare=False, repr=False)
-    """Which of the scripts' `contains` words a page's scripts hold, read from its tree (None: look in the text)."""
+    script_words: Callable[[list[etree._Element]], frozenset[str] | None] = field(compare=False, repr=False)
+    """Which of the scripts' `contains` words a page's script elements hold (None: look in their text)."""
     hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None]] = field(
         default_factory=dict, compare=False, repr=False
     )

@@ -1,6 +1,6 @@
 """The per-page pipeline: one pure function of (page bytes, url, config) -> PageResult. No network, no globals
-beyond the shipped rules and bounded memo caches (class names, hosts, link targets, word stems) that never change a
-result, so it runs the same in a test, a crawl and a cluster worker."""
+beyond the shipped rules and bounded memo caches (class names, hosts, word stems, URL spellings) that never change
+a result, so it runs the same in a test, a crawl and a cluster worker."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         blocks=tuple(blocks),
         links=tuple(found_links),
         disclosure=disclosures.judge(statements, first_affiliate, segment.after_content(blocks)),
-        scripts=tuple(_scripts(doc.root, catalogue)),
+        scripts=tuple(_scripts(read.scripts, catalogue)),
         metrics={},
         canonical=_canonical(read.canonical, url),
         robots=read.robots,
@@ -242,14 +242,13 @@ def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
 
 
 def forget_memos() -> None:
-    """Empty the memo caches (class strings, link hosts, link targets, word stems, URL spellings), so that the next
+    """Empty the memo caches (class strings, link hosts, word stems, URL spellings), so that the next
     page is read as if it were the first. Results never depend on them; the speed benchmark uses this to time first
     sight."""
     _names().cache.clear()
     networks.load().hosts_seen.clear()
     textmodel.forget_stems()
     urls.normalize.cache_clear()
-    links.target.cache_clear()
 
 
 @cache
@@ -273,15 +272,15 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
     return blocks
 
 
-def _scripts(root: etree._Element, catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
+def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
     """Auto-affiliate services the page's scripts load or configure. Each service's words are looked for
     first, its patterns only then: pages carry megabytes of inline script. The compiled module tells which words
     are there from the tree's bytes, and most pages hold none, so that their scripts are never read."""
-    present = catalogue.script_words(root)
+    present = catalogue.script_words(scripts)
     if present is not None and not present:
         return []
     found: list[AutoAffiliateScript] = []
-    joined = "\n".join(layout.scripts(root))
+    joined = "\n".join(layout.script_texts(scripts))
     lowered = joined.lower()
     holds = lowered.__contains__ if present is None else present.__contains__
     for script in catalogue.scripts:

@@ -59,7 +59,7 @@ def main(passes: int = 5) -> None:
                 lap("disclosures")
                 p._blocks(groups, found, {s.block: s for s in statements})
                 lap("blocks")
-                p._scripts(doc.root, catalogue)
+                p._scripts(read.scripts, catalogue)
                 lap("auto-affiliate scripts")
                 page = p.analyse(body, url)
                 lap.start()
