@@ -9,7 +9,7 @@ helpers on an element proxy, so that each of those rules is written once.
 
 Readers of what pages repeat in bulk come with it, each held equal to its Python reference by a property test:
 `ClassWords` reads ASCII class and id strings as `layout.Names`' patterns do (tests/test_class_names.py);
-`ScriptWords` tells which words a page's scripts hold from the tree's bytes, as `pipeline._scripts` would find
+`ScriptWords` tells which words each of a page's scripts holds from the tree's bytes, as `pipeline._scripts` would find
 them (tests/test_walk.py); `KeywordStarts` finds the disclosure keywords as `disclosures.Keywords` does
 (tests/test_keywords.py); `ascii_key` keys ASCII sentences as `textmodel.key_of` does (tests/test_similarity.py)."""
 
@@ -507,9 +507,9 @@ for _byte in range(256):
 
 
 cdef class ScriptWords:
-    """Which of a set of words a page's scripts hold, as `pipeline._scripts` looks for them: in the lowercased
-    text of each script's src and content. Read on the UTF-8 bytes of the tree, ASCII letters folded, with no text
-    copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII letters, only two
+    """Which of a set of words each of a page's scripts holds, as `pipeline._scripts` looks for them: in the
+    lowercased text of the script's src and content. Read on the UTF-8 bytes of the tree, ASCII letters folded,
+    with no text copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII letters, only two
     characters lowercase to ASCII (U+0130 to "i" and a combining dot, U+212A KELVIN SIGN to "k"); where either
     is, or a script's text is split in several nodes, the scan cannot tell, and says so."""
 
@@ -573,15 +573,18 @@ cdef class ScriptWords:
         return self.scan(<const unsigned char*>t.content, found)
 
     def __call__(self, list scripts not None):
-        """The words these script elements hold, as a frozenset; None when the scan cannot tell."""
+        """For each script element, the words it holds, as a frozenset; None when the scan cannot tell."""
         if self.always:
             return None
-        cdef unsigned long long found = 0
+        cdef unsigned long long found
         cdef cetree._Element script
         cdef xmlNode* c
         cdef xmlAttr* a
+        cdef list held = []
+        cdef dict sets = {0: frozenset()}
         for script in scripts:
             c = script._c_node
+            found = 0
             a = c.properties
             while a is not NULL:
                 if strcmp(<const char*>a.name, "src") == 0:
@@ -591,7 +594,11 @@ cdef class ScriptWords:
                 a = a.next
             if self.scan_node(c.children, &found) < 0:
                 return None
-        return frozenset(self.words[j] for j in range(self.count) if found & (1ULL << j))
+            words = sets.get(found)
+            if words is None:
+                words = sets[found] = frozenset(self.words[j] for j in range(self.count) if found & (1ULL << j))
+            held.append(words)
+        return held
 
 
 cdef inline bint _alnum(unsigned char c):

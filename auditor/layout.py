@@ -225,18 +225,30 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots, head.scripts)
 
 
-def script_texts(scripts: Iterable[etree._Element]) -> list[str]:
-    """Each script's src and text ("src\ntext")."""
-    return [(el.get("src") or "") + "\n" + (el.text or "") for el in scripts]
+def script_text(script: etree._Element) -> str:
+    """A script's src and text ("src\ntext")."""
+    return (script.get("src") or "") + "\n" + (script.text or "")
 
 
-def script_words(words: Iterable[str]) -> Callable[[list[etree._Element]], frozenset[str] | None]:
-    """A reader of which of these words a page's scripts hold in their `script_texts`, lowercased (None: it
-    cannot tell, look in the text). The compiled module's reads the tree's own bytes and copies no text (pages
-    carry megabytes of script, and most hold none of the words); without it, the answer is always None."""
+def script_words(words: Iterable[str]) -> Callable[[list[etree._Element]], list[frozenset[str]]]:
+    """A reader of which of these words each script's `script_text` holds, lowercased. The compiled module's
+    reads the tree's own bytes and copies no text (pages carry megabytes of script, and most hold none of the
+    words); where it cannot tell, or was not built, the texts are read."""
+    words = tuple(words)
+
+    def in_texts(scripts: list[etree._Element]) -> list[frozenset[str]]:
+        lowered = [script_text(script).lower() for script in scripts]
+        return [frozenset(word for word in words if word in text) for text in lowered]
+
     if compiled is None:
-        return lambda scripts: None
-    return compiled.ScriptWords(tuple(words))  # type: ignore[no-any-return]
+        return in_texts
+    scan = compiled.ScriptWords(words)
+
+    def read(scripts: list[etree._Element]) -> list[frozenset[str]]:
+        held: list[frozenset[str]] | None = scan(scripts)
+        return held if held is not None else in_texts(scripts)
+
+    return read
 
 
 def walk(

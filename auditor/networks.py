@@ -79,8 +79,8 @@ class Catalogue:
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
-    script_words: Callable[[list[etree._Element]], frozenset[str] | None] = field(compare=False, repr=False)
-    """Which of the scripts' `contains` words a page's script elements hold (None: look in their text)."""
+    script_words: Callable[[list[etree._Element]], list[frozenset[str]]] = field(compare=False, repr=False)
+    """Which of the scripts' `contains` words each of a page's script elements holds."""
     hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None]] = field(
         default_factory=dict, compare=False, repr=False
     )

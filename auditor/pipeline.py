@@ -273,25 +273,30 @@ def _blocks(groups: Sequence[segment.Group], found: Sequence[Link], statement_of
 
 
 def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
-    """Auto-affiliate services the page's scripts load or configure. Each service's words are looked for
-    first, its patterns only then: pages carry megabytes of inline script. The compiled module tells which words
-    are there from the tree's bytes, and most pages hold none, so that their scripts are never read."""
-    present = catalogue.script_words(scripts)
-    if present is not None and not present:
+    """Auto-affiliate services the page's scripts load or configure, each with the first script that shows it.
+    A service's patterns are tried only on the scripts that hold one of its words: pages carry megabytes of
+    inline script, and most of it holds none. The compiled module tells which scripts hold which words from the
+    tree's bytes, so that most pages' scripts are never read as text."""
+    held = catalogue.script_words(scripts)
+    if not any(held):
         return []
     found: list[AutoAffiliateScript] = []
-    joined = "\n".join(layout.script_texts(scripts))
-    lowered = joined.lower()
-    holds = lowered.__contains__ if present is None else present.__contains__
-    for script in catalogue.scripts:
-        if not any(holds(word) for word in script.contains):
-            continue
-        match = script.pattern.search(lowered)  # the patterns are lowercased to match
-        if match:
-            # lowercasing keeps positions, except for the rare letters whose lowercase is two characters
-            text = joined if len(joined) == len(lowered) else lowered
-            start = max(0, match.start() - 30)
-            found.append(AutoAffiliateScript(script.id, " ".join(text[start : match.end() + 30].split())))
+    texts: dict[int, tuple[str, str]] = {}  # script -> its text, lowercased
+    for service in catalogue.scripts:
+        for i, words in enumerate(held):
+            if words.isdisjoint(service.contains):
+                continue
+            if i not in texts:
+                text = layout.script_text(scripts[i])
+                texts[i] = (text, text.lower())
+            text, lowered = texts[i]
+            match = service.pattern.search(lowered)  # the patterns are lowercased to match
+            if match:
+                # lowercasing keeps positions, except for the rare letters whose lowercase is two characters
+                shown = text if len(text) == len(lowered) else lowered
+                start = max(0, match.start() - 30)
+                found.append(AutoAffiliateScript(service.id, " ".join(shown[start : match.end() + 30].split())))
+                break
     return found
 
 
