@@ -64,7 +64,9 @@ def target(href: str) -> Url | None:
     objects) the full collections its entries bring on cost more than splitting them again."""
     try:
         parts = split(href)
-        host = parts.hostname
+        netloc = parts.netloc
+        # a plain host name is its own hostname, lowercased; urllib parses the rest (user, port, IPv6, zone)
+        host = parts.hostname if any(mark in netloc for mark in "@:[%") else netloc.lower()
     except ValueError:
         return None
     host = host.rstrip(".") if host else host
@@ -105,7 +107,7 @@ def marking(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | N
         if named or "affiliate" in name or "affiliate" in lowered[:400]:
             return f"{name} attribute"
     for cls in anchor.classes:
-        if cls in catalogue.classes or any(cls.startswith(p) for p in catalogue.plugin_classes):
+        if cls in catalogue.classes or cls.startswith(catalogue.plugin_classes):
             return f'class "{cls}"'
     if anchor.marked:
         return 'marked "*"'
@@ -175,7 +177,7 @@ def _cloak(
     if catalogue.cloak_ignore.search(path):
         return None
     for cls in anchor.classes:
-        if any(cls.startswith(p) for p in catalogue.plugin_classes):
+        if cls.startswith(catalogue.plugin_classes):
             return Verdict(True, "cloak", f'same-site cloak {path[:50]} (class "{cls}")')
     endpoint = path.rstrip("/").rsplit("/", 1)[-1].lower() in catalogue.endpoints
     prefixed = catalogue.cloak_paths.search(path) is not None

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.layout import Anchor
-from auditor.links import absolute, classify, split
+from auditor.links import absolute, classify, split, target
 from auditor.networks import load, site_of
 
 CATALOGUE = load()
@@ -152,6 +152,8 @@ URL_PIECES = st.sampled_from(
         "ftp:",
         "//",
         "a.com",
+        "B.Example",
+        "%41",
         "user@",
         ":8080",
         "[::1]",
@@ -185,3 +187,20 @@ def test_split_is_urlsplit(href: str) -> None:
             split(href)
         return
     assert split(href) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(URL_PIECES, max_size=10).map("".join) | st.text(max_size=30))
+def test_a_targets_host_is_urllibs_hostname(href: str) -> None:
+    """A plain host name is read without urllib; the host is still what urllib's `hostname` says."""
+    try:
+        parts = urlsplit(href)
+        hostname = parts.hostname
+    except ValueError:
+        assert target(href) is None
+        return
+    got = target(href)
+    if got is None:
+        assert parts.scheme.lower() not in ("http", "https") or not (hostname or "").rstrip(".")
+    else:
+        assert hostname is not None and got.host == hostname.rstrip(".")
