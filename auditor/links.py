@@ -66,7 +66,8 @@ def target(href: str) -> Url | None:
         parts = split(href)
         netloc = parts.netloc
         # a plain host name is its own hostname, lowercased; urllib parses the rest (user, port, IPv6, zone)
-        host = parts.hostname if any(mark in netloc for mark in "@:[%") else netloc.lower()
+        plain = not ("@" in netloc or ":" in netloc or "[" in netloc or "%" in netloc)
+        host = netloc.lower() if plain else parts.hostname
     except ValueError:
         return None
     host = host.rstrip(".") if host else host
