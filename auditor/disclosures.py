@@ -33,13 +33,13 @@ WINDOW = 400
 
 @dataclass(frozen=True, slots=True)
 class Wording:
-    explanatory: re.Pattern[str]
-    label: re.Pattern[str]
-    ad_label: re.Pattern[str]
-    ad_title: re.Pattern[str]
-    link_only: re.Pattern[str]
-    vague: re.Pattern[str]
-    star_legend: re.Pattern[str]
+    explanatory: Caseless
+    label: Caseless
+    ad_label: Caseless
+    ad_title: Caseless
+    link_only: Caseless
+    vague: Caseless
+    star_legend: Caseless
     keywords: Keywords
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
     link_keywords: Caseless
@@ -106,8 +106,9 @@ class Keywords:
         return out
 
 
-def _join(patterns: Sequence[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or "$^", re.I)
+def _join(patterns: Sequence[str]) -> Caseless:
+    """The patterns as one, found whatever the case."""
+    return Caseless.pattern("|".join(f"(?:{p})" for p in patterns) or "$^")
 
 
 @cache
@@ -120,7 +121,7 @@ def wording(path: Path | None = None) -> Wording:
         raise ConfigError(f"cannot read {source}: {exc}") from None
     languages = [v for k, v in data.items() if isinstance(v, dict)]
 
-    def merged(key: str) -> re.Pattern[str]:
+    def merged(key: str) -> Caseless:
         return _join([p for lang in languages for p in lang.get(key, ())])
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
