@@ -601,6 +601,38 @@ cdef class ScriptWords:
         return held
 
 
+def first_with_role(cetree._Element root not None, str role not None):
+    """The first element from `root` on, in document order, whose role attribute is `role`, as
+    `next((el for el in root.iter() if el.get("role") == role), None)` finds it; None if there is none."""
+    cdef xmlNode* top = root._c_node
+    cdef xmlNode* c = top
+    cdef xmlAttr* a
+    while c is not NULL:
+        if c.type == ELEMENT:
+            a = c.properties
+            while a is not NULL:
+                if a.ns is NULL and strcmp(<const char*>a.name, "role") == 0:
+                    if _attr_value(a) == role:
+                        return cetree.elementFactory(root._doc, c)
+                    break
+                a = a.next
+        c = _next_in_order(c, top)
+    return None
+
+
+cdef inline xmlNode* _next_in_order(xmlNode* c, xmlNode* top):
+    """The element-like node after `c` in document order, below `top` (NULL at the end)."""
+    cdef xmlNode* child = _next_element_like(c.children)
+    if child is not NULL:
+        return child
+    while c != top:
+        child = _next_element_like(c.next)
+        if child is not NULL:
+            return child
+        c = c.parent
+    return NULL
+
+
 cdef inline bint _alnum(unsigned char c):
     return 97 <= c <= 122 or 48 <= c <= 57  # [a-z0-9], on folded bytes
 

@@ -497,11 +497,19 @@ class _Head:
         head.canonical = canonical or None
         head.robots = " ".join(robots)
         if main_el is None and articles:  # the longest article, unless an element says role=main
-            main_el = next((el for el in root.iter() if el.get("role") == "main"), None)
+            main_el = first_with_role(root, "main")
             if main_el is None:
                 main_el = max(articles, key=lambda a: len(_text(a)))
         head.main = main_el
         return head
+
+
+def first_with_role(root: etree._Element, role: str) -> etree._Element | None:
+    """The first element from `root` on, in document order, whose role attribute is `role` (the compiled module's
+    search makes no proxy for the elements it passes)."""
+    if compiled is not None:
+        return compiled.first_with_role(root, role)  # type: ignore[no-any-return]
+    return next((el for el in root.iter() if el.get("role") == role), None)
 
 
 def _text(el: etree._Element) -> str:

@@ -82,6 +82,22 @@ def test_walks_agree_on_trees_with_comments(data: bytes) -> None:
         assert_walks_agree(root)
 
 
+@needscompiled
+@FUZZ
+@given(tag_soup(), st.booleans())
+def test_the_role_search_finds_the_element_iter_finds(data: bytes, comments: bool) -> None:
+    """The compiled search for the first role=main element finds the one lxml's iter finds first, in trees with
+    and without comments."""
+    assert layout.compiled is not None
+    try:
+        root = lxml.html.fromstring(data.decode("utf-8", "replace") or "<p></p>") if comments else parse(data).root
+    except Exception:
+        return
+    if isinstance(root.tag, str):
+        expected = next((el for el in root.iter() if el.get("role") == "main"), None)
+        assert layout.compiled.first_with_role(root, "main") is expected
+
+
 RARE = """<html><body>
 <div role="main"><p>Intro <!-- a comment --> after the comment</p></div>
 <div class="product-box"><h3>Widget</h3><a href="https://www.amazon.com/dp/B1?tag=x-20">Check price</a></div>
