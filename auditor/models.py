@@ -154,7 +154,11 @@ class Page:
 
     @property
     def affiliate_links(self) -> tuple[Link, ...]:
-        return tuple(link for link in self.links if link.affiliate)
+        """The affiliate links, in document order (found once: most checks ask)."""
+        found: tuple[Link, ...] | None = self.memo.get("affiliate_links")
+        if found is None:
+            found = self.memo["affiliate_links"] = tuple(link for link in self.links if link.affiliate)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

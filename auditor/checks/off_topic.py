@@ -44,7 +44,8 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
         return  # a deals list or a shop page: the plugs are the content, there is no other topic to stray from
     blocks = main_blocks(page)
     # shop names say where to buy, not what the plug is about
-    shops = {m for link in page.affiliate_links if link.merchant for m in terms(link.merchant)}
+    merchants = {link.merchant for link in page.affiliate_links if link.merchant}
+    shops = {m for merchant in merchants for m in terms(merchant)}
     ignore = frozenset(options["ignore"]) | shops
     plugs = [
         (block, found)
