@@ -7,8 +7,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
@@ -39,27 +38,27 @@ def audit_html(
         encoding = "utf-8"
     if len(data) > config.max_bytes:
         raise AuditError(f"the page is {len(data):,} bytes, over the {config.max_bytes:,}-byte limit (max_bytes)")
-    with _no_cycle_collection():
+    with _no_cycle_collection:
         page = analyse(data, url, encoding)
         findings, passed = engine.run(page, engine.active_rules(config))
-    return PageResult(
-        url=page.url,
-        error=None,
-        language=page.language,
-        score=engine.score(findings),
-        metrics=page.metrics,
-        blocks=page.blocks,
-        links=page.links,
-        disclosure=page.disclosure,
-        findings=tuple(findings),
-        scripts=page.scripts,
-        title=page.title,
-        rules_passed=tuple(passed),
-        canonical=page.canonical,
-        notes=page.notes,
-        noindex="noindex" in page.robots or "none" in page.robots.split(),
-        nofollow="nofollow" in page.robots or "none" in page.robots.split(),
-    )
+        return PageResult(
+            url=page.url,
+            error=None,
+            language=page.language,
+            score=engine.score(findings),
+            metrics=page.metrics,
+            blocks=page.blocks,
+            links=page.links,
+            disclosure=page.disclosure,
+            findings=tuple(findings),
+            scripts=page.scripts,
+            title=page.title,
+            rules_passed=tuple(passed),
+            canonical=page.canonical,
+            notes=page.notes,
+            noindex="noindex" in page.robots or "none" in page.robots.split(),
+            nofollow="nofollow" in page.robots or "none" in page.robots.split(),
+        )
 
 
 class _CyclePause:
@@ -67,27 +66,30 @@ class _CyclePause:
     (one small dict per TF-IDF fit: its objects are freed as soon as they are dropped), yet it allocates enough
     objects to start several collections a page, each of which may walk every object of the process: a cost that
     grows with the host program's heap, not with the page. Counted, so that threads auditing at once resume
-    collection only when the last one is done, and only if it was on before; the cycles left are collected then."""
+    collection only when the last one is done, and only if it was on before; the cycles left are collected then.
+
+    The result is made before collection resumes, and nothing is allocated after: the next collection starts at
+    the caller's next allocation, when the page's own objects are gone and, if the caller has dropped the result
+    too, so is that. A collection started on the way out would find them all alive and move them to an older
+    generation, whose collections walk the whole heap."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.depth = 0
         self.was_enabled = False
 
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __enter__(self) -> None:
         with self.lock:
             if self.depth == 0:
                 self.was_enabled = gc.isenabled()
                 gc.disable()
             self.depth += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.depth -= 1
-                if self.depth == 0 and self.was_enabled:
-                    gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.was_enabled:
+                gc.enable()
 
 
 _no_cycle_collection = _CyclePause()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,39 @@ def test_the_cycle_collector_is_back_on_after_pages_audited_in_threads() -> None
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_no_collection_starts_on_the_way_out_of_an_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cycle collector resumes as the last step of an audit: a collection due by then starts at the caller's
+    next allocation, not on the way out while the page's objects are all alive (it would move them to an older
+    generation, whose collections walk the whole heap)."""
+    import gc
+
+    from auditor import pipeline
+
+    body = (SAMPLES / "seed-like-news.html").read_bytes()
+    audit_html(body)  # load what loads once
+    analysed = [False]
+    started: list[bool] = []
+    analyse = pipeline.analyse
+
+    def spy(*args: Any) -> Any:
+        analysed[0] = True
+        return analyse(*args)
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(analysed[0])
+
+    monkeypatch.setattr(pipeline, "analyse", spy)
+    threshold = gc.get_threshold()
+    gc.callbacks.append(record)
+    gc.set_threshold(1)  # any allocation with collection on starts one
+    try:
+        result = audit_html(body, url="https://railledger.example/")
+        analysed[0] = False
+        assert result.blocks  # (allocates: a collection starts here, after the audit)
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(record)
+    assert started and not any(started)
