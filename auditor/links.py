@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
@@ -58,10 +59,21 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
 
 
 def target(href: str) -> Url | None:
-    """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host.
-    Not remembered across pages (a page resolves each of its hrefs once): a memo of split URLs outlives the
-    cycle collector's youngest generations, and in a process with a large heap (scikit-learn's alone is 50,000
-    objects) the full collections its entries bring on cost more than splitting them again."""
+    """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host."""
+    found = _target_parts(href)
+    if found is None:
+        return None
+    scheme, netloc, path, query, fragment, host, site = found
+    return Url(href, SplitResult(scheme, netloc, path, query, fragment), host, site)
+
+
+@lru_cache(maxsize=8_192)
+def _target_parts(href: str) -> tuple[str, str, str, str, str, str, str] | None:
+    """`target`'s parts, remembered for the last URLs seen: the pages of a site link to the same menus, articles
+    and shops. A plain tuple of strings, not the named tuples `target` returns: the cycle collector stops tracking
+    such a tuple at its first collection, so the memo never reaches its older generations (in a process with a
+    large heap, scikit-learn's alone is 50,000 objects, entries that did would bring on full collections that
+    cost more than splitting the URLs again)."""
     try:
         parts = split(href)
         netloc = parts.netloc
@@ -73,7 +85,11 @@ def target(href: str) -> Url | None:
     host = host.rstrip(".") if host else host
     if parts.scheme.lower() not in _SCHEMES or not host:
         return None  # another scheme, or no host name ("http://..")
-    return Url(href, parts, host, site_of(host))
+    return (*parts, host, site_of(host))
+
+
+def forget_targets() -> None:
+    _target_parts.cache_clear()
 
 
 def split(href: str) -> SplitResult:

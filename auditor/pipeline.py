@@ -1,6 +1,6 @@
 """The per-page pipeline: one pure function of (page bytes, url, config) -> PageResult. No network, no globals
-beyond the shipped rules and bounded memo caches (class names, hosts, word stems, URL spellings) that never change
-a result, so it runs the same in a test, a crawl and a cluster worker."""
+beyond the shipped rules and bounded memo caches (class names, hosts, link targets, word stems, URL spellings) that
+never change a result, so it runs the same in a test, a crawl and a cluster worker."""
 
 from __future__ import annotations
 
@@ -244,13 +244,14 @@ def _beside(groups: Sequence[segment.Group], blocks: set[int]) -> set[int]:
 
 
 def forget_memos() -> None:
-    """Empty the memo caches (class strings, link hosts, word stems, URL spellings), so that the next
+    """Empty the memo caches (class strings, link hosts, link targets, word stems, URL spellings), so that the next
     page is read as if it were the first. Results never depend on them; the speed benchmark uses this to time first
     sight."""
     _names().cache.clear()
     networks.load().hosts_seen.clear()
     textmodel.forget_stems()
     urls.normalize.cache_clear()
+    links.forget_targets()
 
 
 @cache

@@ -204,3 +204,17 @@ def test_a_targets_host_is_urllibs_hostname(href: str) -> None:
         assert parts.scheme.lower() not in ("http", "https") or not (hostname or "").rstrip(".")
     else:
         assert hostname is not None and got.host == hostname.rstrip(".")
+
+
+def test_the_memo_of_link_targets_holds_nothing_the_cycle_collector_tracks() -> None:
+    """Remembered targets are plain tuples of strings, which the collector stops tracking: a memo of thousands
+    of them never reaches its older generations, whose collections walk the whole heap."""
+    import gc
+
+    from auditor.links import _target_parts
+
+    url = target("https://Shop.Example/p/1?ref=x#top")
+    assert url is not None and url.host == "shop.example" and url.parts.query == "ref=x"
+    gc.collect()
+    remembered = _target_parts("https://Shop.Example/p/1?ref=x#top")
+    assert type(remembered) is tuple and not gc.is_tracked(remembered)
