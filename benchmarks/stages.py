@@ -46,6 +46,7 @@ def main(passes: int = 5) -> None:
             for body, url in pages:
                 lap.start()
                 catalogue = networks.load()
+                read = None  # (it holds the last page's script elements: its tree is freed here, with the parse)
                 doc = parse(body, None)
                 lap("parse (lxml, charset)")
                 read = layout.read(doc.root, p._names())
