@@ -9,9 +9,10 @@ helpers on an element proxy, so that each of those rules is written once.
 
 Readers of what pages repeat in bulk come with it, each held equal to its Python reference by a property test:
 `ClassWords` reads ASCII class and id strings as `layout.Names`' patterns do (tests/test_class_names.py);
-`ScriptWords` tells which words each of a page's scripts holds from the tree's bytes, as `pipeline._scripts` would find
-them (tests/test_walk.py); `KeywordStarts` finds the disclosure keywords as `disclosures.Keywords` does
-(tests/test_keywords.py); `ascii_key` keys ASCII sentences as `textmodel.key_of` does (tests/test_similarity.py)."""
+`ScriptWords` tells which words each of a page's scripts holds from the tree's bytes, as `pipeline._scripts` would
+find them (tests/test_walk.py); `KeywordStarts` finds the disclosure keywords as `disclosures.Keywords` does
+(tests/test_keywords.py); `ascii_key` keys sentences whose letters and digits are ASCII as `textmodel.key_of`
+does (tests/test_similarity.py)."""
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport (
@@ -509,9 +510,9 @@ for _byte in range(256):
 cdef class ScriptWords:
     """Which of a set of words each of a page's scripts holds, as `pipeline._scripts` looks for them: in the
     lowercased text of the script's src and content. Read on the UTF-8 bytes of the tree, ASCII letters folded,
-    with no text copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII letters, only two
-    characters lowercase to ASCII (U+0130 to "i" and a combining dot, U+212A KELVIN SIGN to "k"); where either
-    is, or a script's text is split in several nodes, the scan cannot tell, and says so."""
+    with no text copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII
+    letters, only two characters lowercase to ASCII (U+0130 to "i" and a combining dot, U+212A KELVIN SIGN to
+    "k"); where either is, or a script's text is split in several nodes, the scan cannot tell, and says so."""
 
     cdef tuple words
     cdef list encoded  # the words as bytes (the pointers below point into them)
@@ -795,20 +796,28 @@ cdef class KeywordStarts:
 
 
 def ascii_key(str text):
-    """`textmodel.key_of` of an ASCII text: its letters and digits lowercased, every run of anything else one
-    space, none at the ends (None for other text)."""
-    if not text.isascii():
-        return None
-    cdef const unsigned char* s = <const unsigned char*>PyUnicode_DATA(text)  # one byte a character
+    """`textmodel.key_of` of a text whose letters and digits are all ASCII: its letters and digits lowercased,
+    every run of anything else one space, none at the ends. Other characters (typographic quotes and dashes,
+    the no-break space) are no word characters, and lowercase to none. None for text with a letter or digit beyond
+    ASCII, which lowercasing may change in length or kind."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, size = 0
     cdef unsigned char* o = <unsigned char*>PyMem_Malloc(n + 1)
     if o is NULL:
         raise MemoryError()
+    cdef Py_UCS4 ch
     cdef unsigned char c
     cdef bint gap = False
     try:
         for i in range(n):
-            c = FOLD[s[i]]
+            ch = PyUnicode_READ(kind, data, i)
+            if ch >= 128:
+                if Py_UNICODE_ISALNUM(ch):
+                    return None
+                gap = True
+                continue
+            c = FOLD[ch]
             if 97 <= c <= 122 or 48 <= c <= 57:
                 if gap and size:
                     o[size] = 32

@@ -43,7 +43,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def key_of(text: str) -> str:
-    """A sentence's words, lowercased, one space between them (the compiled module keys ASCII text alike)."""
+    """A sentence's words, lowercased, one space between them (the compiled module keys text alike when its
+    letters and digits are ASCII: most English text, typographic punctuation and all)."""
     key = _ascii_key(text) if _ascii_key is not None else None
     return key if key is not None else _NON_WORD.sub(" ", text.lower()).strip()
 
