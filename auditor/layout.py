@@ -1,7 +1,9 @@
-"""Read a parsed page once, in document order: text pieces with their region and box, and anchors.
+"""Read a parsed page, in document order: text pieces with their region and box, anchors, and what the page
+says of itself (title, base URL, canonical link, robots, scripts, main content element).
 
-One pass over the tree (lxml's iterwalk, start and end events) builds everything later stages need, so no
-stage walks the tree again. A *piece* is the text of one block-level element that is not inside a nested
+Two passes over the tree build everything later stages need, so no stage walks the tree again: one `iter` over
+the few tags the page describes itself with (`_Head`), then the walk (lxml's iterwalk, start and end events; in
+`_walk.pyx`, the same walk compiled). A *piece* is the text of one block-level element that is not inside a nested
 block-level element (a paragraph, a heading, a list item, a table row); later, pieces inside one product box
 are grouped into a single block.
 """

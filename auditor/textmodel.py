@@ -53,9 +53,7 @@ def main_blocks(page: Page) -> list[Block]:
     """The blocks a reader reads as the page's content (not menus, not the template around it)."""
     cached = page.memo.get("main_blocks")
     if cached is None:
-        cached = page.memo["main_blocks"] = [  # (`reads_as_main`, inlined: it is asked of every block)
-            b for b in page.blocks if b.text and b.region == "main" and b.kind in TEXT_KINDS
-        ]
+        cached = page.memo["main_blocks"] = [b for b in page.blocks if b.text and reads_as_main(b.region, b.kind)]
     return list(cached)
 
 
