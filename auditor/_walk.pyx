@@ -159,17 +159,19 @@ cdef str _attr_value(xmlAttr* a):
 cdef bint _star_near(xmlNode* c):
     """Whether a "*" is in the link's tail or in the text of the element after it: only then is the link's
     marker read (by `layout._followed_by_star`)."""
-    cdef xmlNode* t = _text_or_skip(c.next)
-    while t is not NULL:
-        if t.content is not NULL and strchr(<const char*>t.content, 42) is not NULL:  # "*"
-            return True
-        t = _text_or_skip(t.next)
+    if _star_in_text(c.next):
+        return True
     cdef xmlNode* following = _next_element_like(c.next)
     if following is NULL:
         return False
     if following.type != ELEMENT:
         return True  # let the reference read a comment's text
-    t = _text_or_skip(following.children)
+    return _star_in_text(following.children)
+
+
+cdef bint _star_in_text(xmlNode* c):
+    """Whether the consecutive text nodes from `c` on (a tail, or an element's text) hold a "*"."""
+    cdef xmlNode* t = _text_or_skip(c)
     while t is not NULL:
         if t.content is not NULL and strchr(<const char*>t.content, 42) is not NULL:  # "*"
             return True
