@@ -511,8 +511,8 @@ for _byte in range(256):
 
 cdef class ScriptWords:
     """Which of a set of words each of a page's scripts holds, as `pipeline._scripts` looks for them: in the
-    lowercased text of the script's src and content. Read on the UTF-8 bytes of the tree, ASCII letters folded,
-    with no text copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII
+    lowercased text of the script's src, its lazy-loading data-src and its content. Read on the UTF-8 bytes of
+    the tree, ASCII letters folded, with no text copied (pages carry megabytes of script, and most hold none of the words). Besides the ASCII
     letters, only two characters lowercase to ASCII (U+0130 to "i" and a combining dot, U+212A KELVIN SIGN to
     "k"); where either is, or a script's text is split in several nodes, the scan cannot tell, and says so."""
 
@@ -590,10 +590,9 @@ cdef class ScriptWords:
             found = 0
             a = c.properties
             while a is not NULL:
-                if strcmp(<const char*>a.name, "src") == 0:
+                if strcmp(<const char*>a.name, "src") == 0 or strcmp(<const char*>a.name, "data-src") == 0:
                     if self.scan_node(a.children, &found) < 0:
                         return None
-                    break
                 a = a.next
             if self.scan_node(c.children, &found) < 0:
                 return None

@@ -37,6 +37,9 @@ class Config:
     user_agent: str = USER_AGENT
     rules: Mapping[str, RuleOverride] = field(default_factory=dict)
     source: str | None = None
+    held_out: frozenset[str] = frozenset()
+    """Sites scored out of sample (`auditor eval --cv`; no configuration file sets it): knowledge first met on
+    their own pages (`seen_on` in the rule data) is left out, so that the score says what a new site would get."""
 
     def with_cli(self, **values: Any) -> Config:
         """This configuration with the command-line values that were given (None means not given)."""

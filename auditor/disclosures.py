@@ -25,6 +25,9 @@ from auditor.rulefiles import rules_dir
 
 _KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "link_only": 1, "none": 0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
+_LINK_PARTS = re.compile(r"\s[/|·•]\s")
+# Kana and CJK ideographs: scripts written without spaces, where a letter comes before nearly every word
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 # A statement longer than this is cut down to the sentences around the wording that matched.
 STATEMENT_MAX_WORDS = 70
 # In a long block, patterns run only within this many characters of a keyword (they span at most ~250).
@@ -68,7 +71,8 @@ class BlockText(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Keywords:
     """Where the disclosure keywords sit in lowercased text: the words where no letter comes before them (they
-    may end inside a word: "compensat" finds "compensation"), the symbols ("*") anywhere. Found with one substring
+    may end inside a word: "compensat" finds "compensation"), the symbols ("*") anywhere, and so the words of
+    scripts written without spaces ("広告"), as no word start can be told there. Found with one substring
     search per keyword, several times faster than one pattern of them all, and reported as that pattern would:
     leftmost first, earlier keywords first at one position, no two overlapping."""
 
@@ -79,8 +83,8 @@ class Keywords:
 
     @classmethod
     def of(cls, keywords: Sequence[str]) -> Keywords:
-        words = tuple(k for k in keywords if k[:1].isalnum())
-        symbols = tuple(k for k in keywords if not k[:1].isalnum())
+        words = tuple(k for k in keywords if k[:1].isalnum() and not _UNSPACED.match(k))
+        symbols = tuple(k for k in keywords if k not in words)
         compiled = layout.compiled.KeywordStarts(words, symbols) if layout.compiled else None
         return cls(words, symbols, compiled if compiled is not None and compiled.usable else None)
 
@@ -165,6 +169,9 @@ def classify_text(
             return "label_only", text
         if affiliate_near and words.ad_title.search(text):
             return "label_only", text
+    elif affiliate_near and words.ad_title.search(text[:60]):
+        # a label that opens a longer text: "[Werbung] Thiele, C. (2021). Positiv führen ..."
+        return "label_only", _excerpt(text, 0, 60)
     return "none", ""
 
 
@@ -226,7 +233,8 @@ def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
                 labels_links and block.text_link_near,
             )
         for link_text in block.link_texts if kind == "none" else ():
-            if words.link_only.search(link_text.strip(" .:»›>")):
+            # a footer link may name several pages at once: "Privacy / DMCA / Affiliate and FTC Disclosure"
+            if any(words.link_only.search(part.strip(" .:»›>")) for part in _LINK_PARTS.split(link_text)):
                 kind, excerpt = "link_only", link_text
                 break
 

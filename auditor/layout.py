@@ -228,8 +228,8 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
 
 
 def script_text(script: etree._Element) -> str:
-    """A script's src and text ("src\ntext")."""
-    return (script.get("src") or "") + "\n" + (script.text or "")
+    """A script's src, its lazy-loading data-src, and its text ("src\ndata-src\ntext")."""
+    return (script.get("src") or "") + "\n" + (script.get("data-src") or "") + "\n" + (script.text or "")
 
 
 def script_words(words: Iterable[str]) -> Callable[[list[etree._Element]], list[frozenset[str]]]:

@@ -231,10 +231,21 @@ def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, h
     return None
 
 
+def _negative(catalogue: Catalogue, parts: SplitResult, host: str) -> bool:
+    """Whether the link is one of the catalogue's lookalikes that pay nobody."""
+    return any(
+        any(host == h or host.endswith("." + h) for h in net.hosts)
+        and conditions_hold(net, parts, query_params(parts) if net.params else {}) is not None
+        for net in catalogue.negatives
+    )
+
+
 def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalogue, in_content: bool = True) -> Verdict:
     """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
     not in its header, navigation or footer."""
     parts, host = url.parts, url.host
+    if catalogue.negatives and _negative(catalogue, parts, host):
+        return NOT_AFFILIATE
     nets, redirector = host_facts(catalogue, host)
     verdict = _network_verdict(catalogue, parts, host, anchor, nets)
     if verdict is not None:
@@ -282,3 +293,49 @@ def cobranded(
                 evidence=f"partner storefront {host} branded with the publisher's name ({hosts[host]})",
             )
     return out
+
+
+def cloak_prefix(catalogue: Catalogue, parts: SplitResult) -> str | None:
+    """The folder of a same-site cloak path ("/en/go/" of "/en/go/babbel/"), or None for an ordinary path."""
+    path = parts.path or "/"
+    if catalogue.cloak_ignore.search(path) or not catalogue.cloak_paths.search(path):
+        return None
+    return path.rstrip("/").rsplit("/", 1)[0] + "/"
+
+
+def cloak_siblings(
+    urls: Sequence[Url],
+    verdicts: Sequence[Verdict],
+    in_content: Sequence[bool],
+    page_site: str | None,
+    catalogue: Catalogue,
+    disclosed: bool = False,
+) -> dict[int, Verdict]:
+    """Same-site cloak links that lack evidence of their own but share it with the page: another link in the same
+    cloak folder is affiliate (a site's /go/ links all pass one redirector), or, for links in the page's content,
+    the page discloses affiliate links (`disclosed`). Returns the new verdicts by link index."""
+    if page_site is None:
+        return {}
+    marked: dict[str, str] = {}
+    bare: list[tuple[int, str]] = []
+    for i, (url, verdict) in enumerate(zip(urls, verdicts, strict=True)):
+        if url.site != page_site or (verdict.affiliate and verdict.network != "cloak"):
+            continue
+        prefix = cloak_prefix(catalogue, url.parts)
+        if prefix is None:
+            continue
+        if verdict.affiliate:
+            marked.setdefault(prefix, url.parts.path)
+        else:
+            bare.append((i, prefix))
+    found: dict[int, Verdict] = {}
+    for i, prefix in bare:
+        path = urls[i].parts.path[:50]
+        if prefix in marked:
+            why = f"same-site redirect {path} (in the folder of the affiliate link {marked[prefix][:50]})"
+        elif disclosed and in_content[i]:
+            why = f"same-site redirect {path} (in the content of a page that discloses affiliate links)"
+        else:
+            continue
+        found[i] = Verdict(True, "cloak", why)
+    return found

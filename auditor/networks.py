@@ -36,6 +36,7 @@ class Network:
     merchant: str | bool
     """True: the link's own site is the merchant; a string names it; False: only `target` can tell."""
     source: str
+    seen_on: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class Catalogue:
     generic_hint: Caseless
     """Finds, in a URL's path or query, a word that one of the `generic` networks needs (a fast filter)."""
     redirectors: dict[str, Redirector]
+    negatives: tuple[Network, ...]
+    """Links that look affiliate but pay nobody (a programme's sign-up pages): tried before the networks."""
     cloak_paths: re.Pattern[str]
     cloak_ignore: re.Pattern[str]
     endpoints: frozenset[str]
@@ -128,18 +131,29 @@ def _network(entry: dict[str, Any]) -> Network:
         target=tuple(t.lower() for t in entry.get("target", ())),
         merchant=entry.get("merchant", any_host),
         source=entry.get("source", ""),
+        seen_on=frozenset(entry.get("seen_on", ())),
     )
 
 
+def _kept(entries: Any, held_out: frozenset[str]) -> list[Any]:
+    """The entries (tables, or path strings) not first met on a held-out site's pages (`seen_on`)."""
+    return [e for e in entries if not (isinstance(e, dict) and held_out.intersection(e.get("seen_on", ())))]
+
+
+def _pattern(entry: str | dict[str, Any]) -> str:
+    return entry if isinstance(entry, str) else str(entry["pattern"])
+
+
 @cache
-def load(path: Path | None = None) -> Catalogue:
-    """Read and compile the catalogue; cached, since every page uses the same one."""
+def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Catalogue:
+    """Read and compile the catalogue; cached, since every page uses the same one. `held_out`: sites scored out
+    of sample (`auditor eval --cv`), whose entries met on their own pages (`seen_on`) are left out."""
     source = path or rules_dir() / "networks.toml"
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {source}: {exc}") from None
-    networks = tuple(_network(e) for e in data.get("network", ()))
+    networks = tuple(_network(e) for e in _kept(data.get("network", ()), held_out))
     by_domain: dict[str, list[Network]] = {}
     by_name: dict[str, list[Network]] = {}
     for net in networks:
@@ -150,7 +164,8 @@ def load(path: Path | None = None) -> Catalogue:
                 by_domain.setdefault(host, []).append(net)
     cloaks = data.get("cloaks", {})
     evidence = data.get("evidence", {})
-    scripts = tuple(_script(s) for s in data.get("script", ()))
+    scripts = tuple(_script(s) for s in _kept(data.get("script", ()), held_out))
+    cloak_paths = [_pattern(p) for p in _kept(cloaks.get("paths", ["$^"]), held_out)] or ["$^"]
     return Catalogue(
         networks=networks,
         by_domain={k: tuple(v) for k, v in by_domain.items()},
@@ -159,9 +174,10 @@ def load(path: Path | None = None) -> Catalogue:
         generic_hint=_generic_hint([n for n in networks if n.any_host]),
         redirectors={
             r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
-            for r in data.get("redirector", ())
+            for r in _kept(data.get("redirector", ()), held_out)
         },
-        cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloaks.get("paths", ["$^"])), re.I),
+        negatives=tuple(_network(e) for e in _kept(data.get("negative", ()), held_out)),
+        cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloak_paths), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
         endpoints=frozenset(cloaks.get("endpoints", ())),
         target_params=tuple(cloaks.get("target_params", ())),

@@ -39,7 +39,7 @@ def audit_html(
     if len(data) > config.max_bytes:
         raise AuditError(f"the page is {len(data):,} bytes, over the {config.max_bytes:,}-byte limit (max_bytes)")
     with _no_cycle_collection:
-        page = analyse(data, url, encoding)
+        page = analyse(data, url, encoding, config.held_out)
         findings, passed = engine.run(page, engine.active_rules(config))
         return PageResult(
             url=page.url,
@@ -110,9 +110,10 @@ def error_result(url: str, error: str) -> PageResult:
     )
 
 
-def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
-    """Everything the checks need to know of a page: blocks, links, disclosure, metrics."""
-    catalogue = networks.load()
+def analyse(data: bytes, url: str, encoding: str | None = None, held_out: frozenset[str] = frozenset()) -> Page:
+    """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out`: see
+    `Config.held_out`."""
+    catalogue = networks.load(None, held_out)
     doc = parse(data, encoding)
     read = layout.read(doc.root, _names())
     groups = segment.group(read)
@@ -122,6 +123,8 @@ def analyse(data: bytes, url: str, encoding: str | None = None) -> Page:
         disclosures.wording(),
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
+    if statements:
+        found_links = _disclosed_cloaks(found_links, kept, groups, url, catalogue)
     blocks = _blocks(groups, found_links, {s.block: s for s in statements})
     first_affiliate = next((link.block for link in found_links if link.affiliate), None)
     page = Page(
@@ -153,11 +156,15 @@ def _classify_links(
     page_site = networks.site_of(page_host) if page_host else None
     block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
     kept = _targets(read.anchors, base)
+    in_content = [groups[block_of_piece[a.piece]].region in ("main", "aside") for a, _ in kept]
     verdicts = [
-        links.classify(a, target, page_site, catalogue, groups[block_of_piece[a.piece]].region in ("main", "aside"))
-        for a, target in kept
+        links.classify(a, target, page_site, catalogue, content)
+        for (a, target), content in zip(kept, in_content, strict=True)
     ]
-    verdicts = links.cobranded([u for _, u in kept], [a for a, _ in kept], verdicts, page_site, catalogue)
+    urls = [u for _, u in kept]
+    verdicts = links.cobranded(urls, [a for a, _ in kept], verdicts, page_site, catalogue)
+    for i, verdict in links.cloak_siblings(urls, verdicts, in_content, page_site, catalogue).items():
+        verdicts[i] = verdict
     found = [
         Link(
             target.href,
@@ -174,6 +181,27 @@ def _classify_links(
     ]
     unresolved = [target.href for (_, target), v in zip(kept, verdicts, strict=True) if v.unresolved]
     return found, kept, unresolved
+
+
+def _disclosed_cloaks(
+    found: list[Link], kept: Kept, groups: Sequence[segment.Group], url: str, catalogue: networks.Catalogue
+) -> list[Link]:
+    """On a page that discloses affiliate links, its same-site cloak links in the content are affiliate links."""
+    page_host = urlsplit(url).hostname if url else None
+    upgrades = links.cloak_siblings(
+        [u for _, u in kept],
+        [links.Verdict(link.affiliate, link.network, link.evidence) for link in found],
+        [groups[link.block].region in ("main", "aside") for link in found],
+        networks.site_of(page_host) if page_host else None,
+        catalogue,
+        disclosed=True,
+    )
+    if not upgrades:
+        return found
+    out = list(found)
+    for i, verdict in upgrades.items():
+        out[i] = out[i]._replace(affiliate=True, network=verdict.network, evidence=verdict.evidence)
+    return out
 
 
 def _block_texts(

@@ -1,0 +1,72 @@
+"""Evidence a page shares between its links: same-site cloak folders, a disclosure on the page, lookalikes that
+pay nobody, lazily loaded auto-affiliate scripts, and knowledge left out for sites scored out of sample."""
+
+from __future__ import annotations
+
+from auditor import Config, audit_html
+
+URL = "https://www.example-blog.com/best-apps/"
+
+
+def page(body: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>Best apps</title>{head}</head><body><header><a href='/'>Home</a></header>"
+        f"<main><h1>Best apps</h1><p>Our picks after a month of daily use, with notes on price and quality.</p>"
+        f"{body}</main><footer><a href='/about/'>About</a></footer></body></html>"
+    )
+
+
+def affiliate(html: str, config: Config | None = None) -> dict[str, bool]:
+    return {link.raw_href: link.affiliate for link in audit_html(html, url=URL, config=config).links}
+
+
+def test_a_cloak_folder_shares_the_evidence_of_one_marked_link() -> None:
+    html = page(
+        "<p><a href='/go/apps/alpha/' rel='sponsored'>Try Alpha</a></p>"
+        "<p>Or the plainer <a href='/go/apps/beta/'>Beta</a>.</p>"
+        "<p>Read our <a href='/reviews/gamma/'>Gamma review</a>.</p>"
+    )
+    assert affiliate(html) == {"/": False, "/go/apps/alpha/": True, "/go/apps/beta/": True,
+                               "/reviews/gamma/": False, "/about/": False}  # fmt: skip
+
+
+def test_without_shared_evidence_or_disclosure_a_cloak_path_is_an_ordinary_link() -> None:
+    html = page("<p>Or the plainer <a href='/go/apps/beta/'>Beta</a>.</p>")
+    assert affiliate(html)["/go/apps/beta/"] is False
+
+
+def test_a_disclosure_on_the_page_makes_its_content_cloaks_affiliate() -> None:
+    disclosed = page(
+        "<p>We earn a commission when you buy through links on this page.</p>"
+        "<p>Start with <a href='/go/beta/'>Beta</a>.</p>"
+    )
+    assert affiliate(disclosed)["/go/beta/"] is True
+    in_footer_only = disclosed.replace("<footer>", "<footer><a href='/go/newsletter/'>Newsletter</a>")
+    assert affiliate(in_footer_only)["/go/newsletter/"] is False
+
+
+def test_programme_sign_up_pages_are_not_affiliate_links() -> None:
+    html = page(
+        "<p><a href='https://partner.getyourguide.com/de/?partner_id=ABC123' rel='sponsored'>Werde Partner</a></p>"
+        "<p><a href='https://www.shareasale.com/shareasale.cfm?merchantID=116318'>Join our programme</a></p>"
+        "<p><a href='https://www.getyourguide.de/berlin-l17/?partner_id=ABC123'>Berlin tours</a></p>"
+    )
+    found = affiliate(html)
+    assert found["https://partner.getyourguide.com/de/?partner_id=ABC123"] is False
+    assert found["https://www.shareasale.com/shareasale.cfm?merchantID=116318"] is False
+    assert found["https://www.getyourguide.de/berlin-l17/?partner_id=ABC123"] is True
+
+
+def test_a_lazily_loaded_script_is_read_from_its_data_src() -> None:
+    lazy = "<script async data-type='lazy' data-src='//z-na.amazon-adsystem.com/widgets/onejs?MarketPlace=US'></script>"
+    result = audit_html(page("<p>Plain text.</p>" + lazy), url=URL)
+    assert [s.service for s in result.scripts] == ["amazon_onelink"]
+
+
+def test_knowledge_met_on_a_held_out_site_is_left_out() -> None:
+    """An entry brought in by a labelled page of georiot's users (seen_on) is not used to score that site."""
+    html = page("<p><a href='https://target.georiot.com/Proxy.ashx?tsid=1&GR_URL=https%3A%2F%2Fwww.amazon.com%2F'>"
+                "Buy</a></p>")  # fmt: skip
+    href = "https://target.georiot.com/Proxy.ashx?tsid=1&GR_URL=https%3A%2F%2Fwww.amazon.com%2F"
+    assert affiliate(html)[href] is True
+    assert affiliate(html, Config(held_out=frozenset({"tomshardware.com"})))[href] is False
