@@ -186,17 +186,24 @@ def rules(rule_id: str | None, fmt: str) -> int:
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--brief", is_flag=True, help="Only the figures, not every false positive and miss.")
+@click.option(
+    "--cv",
+    "folds",
+    type=click.IntRange(min=2),
+    help="Out of sample: K-fold cross-validation grouped by site; each site is scored without what was learnt "
+    "from its own pages.",
+)
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @_guard
-def evaluate(corpus: Path, fmt: str, brief: bool, output: str | None, force: bool) -> int:
+def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str | None, force: bool) -> int:
     """Measure accuracy on a labelled corpus (MANIFEST.tsv, pages/, labels/)."""
     import json
 
     from auditor.evaluation import evaluate as run_evaluation
     from auditor.evaluation import render_text
 
-    summary = run_evaluation(corpus).summary()
+    summary = run_evaluation(corpus, folds=folds or 0).summary()
     text = (
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_text(summary, not brief)
     )

@@ -12,14 +12,16 @@ import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from auditor.config import Config
 from auditor.errors import InputError
 from auditor.fetch import audit_file
 from auditor.models import PageResult
+from auditor.networks import site_of
 
 NEGATIVE_CATEGORIES = ("tricky_lookalike", "editorial_negative")
 
@@ -75,6 +77,8 @@ class PageScore:
 @dataclass
 class Report:
     pages: list[PageScore] = field(default_factory=list)
+    folds: int = 0
+    """0: every page scored with all the project's knowledge; K: site-grouped K-fold, out of sample."""
 
     def tallies(self, pages: Iterable[PageScore]) -> dict[str, Any]:
         distinct, occurrences, presence = Tally(), Tally(), Tally()
@@ -115,6 +119,11 @@ class Report:
         ]
         negatives = [p for p in self.pages if p.category in NEGATIVE_CATEGORIES]
         return {
+            "validation": (
+                {"method": "GroupKFold", "folds": self.folds, "groups": "site (page_host)", "out_of_sample": True}
+                if self.folds
+                else {"method": "none", "out_of_sample": False}
+            ),
             "overall": self.tallies(self.pages),
             "by_source": {source: self.tallies(pages) for source, pages in sorted(by_source.items())},
             "placement_confusion": [{"expected": e, "found": f, "pages": n} for (e, f), n in sorted(confusion.items())],
@@ -183,32 +192,55 @@ def score_page(result: PageResult, label: dict[str, Any], name: str, source: str
     )
 
 
-def evaluate(corpus: Path, config: Config | None = None) -> Report:
-    """Audit every labelled page of the corpus and score it."""
+def labelled_rows(corpus: Path) -> list[dict[str, str]]:
+    """The manifest's rows that have a label file, in manifest order."""
     manifest = corpus / "MANIFEST.tsv"
     if not manifest.is_file():
         raise InputError(f"{corpus}: no MANIFEST.tsv here; is this a corpus folder?")
     with manifest.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    report = Report()
-    for row in rows:
-        path = corpus / row["local_file"]
-        name = path.stem
-        label_path = corpus / "labels" / f"{name}.json"
-        if not label_path.is_file():
-            continue
-        label = json.loads(label_path.read_text(encoding="utf-8"))
-        source = Path(row["local_file"]).parent.name
-        try:
-            result = audit_file(path, url=row.get("page_url", ""), config=config)
-        except InputError as exc:
-            empty = PageScore(
-                name, source, row.get("category", ""), Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc)
-            )
-            report.pages.append(empty)
-            continue
-        report.pages.append(score_page(result, label, name, source, row.get("category", "")))
+    return [row for row in rows if (corpus / "labels" / f"{Path(row['local_file']).stem}.json").is_file()]
+
+
+def site(row: dict[str, str]) -> str:
+    """The site a page belongs to, the unit of cross-validation: its registrable domain."""
+    host = (row.get("page_host") or urlsplit(row.get("page_url", "").strip()).hostname or "").lower()
+    return site_of(host) if host else row["local_file"]
+
+
+def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Report:
+    """Audit every labelled page of the corpus and score it. With `folds` >= 2, out of sample: the sites are
+    split into that many groups (scikit-learn's GroupKFold), and each group's pages are audited without the
+    knowledge first met on that group's own pages (`seen_on` in the rule data): the figures a new site gets."""
+    config = config or Config()
+    rows = labelled_rows(corpus)
+    held_out = [frozenset[str]()] * len(rows)
+    if folds >= 2:
+        from sklearn.model_selection import GroupKFold
+
+        groups = [site(row) for row in rows]
+        if folds > len(set(groups)):
+            raise InputError(f"--cv {folds}: the corpus has only {len(set(groups))} sites")
+        for _, test in GroupKFold(n_splits=folds).split(rows, groups=groups):
+            fold = frozenset(groups[i] for i in test)
+            for i in test:
+                held_out[i] = fold
+    report = Report(folds=folds)
+    for row, held in zip(rows, held_out, strict=True):
+        report.pages.append(_score_row(corpus, row, replace(config, held_out=held)))
     return report
+
+
+def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
+    path = corpus / row["local_file"]
+    label = json.loads((corpus / "labels" / f"{path.stem}.json").read_text(encoding="utf-8"))
+    source = path.parent.name
+    category = row.get("category", "")
+    try:
+        result = audit_file(path, url=row.get("page_url", "").strip(), config=config)
+    except InputError as exc:
+        return PageScore(path.stem, source, category, Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc))
+    return score_page(result, label, path.stem, source, category)
 
 
 def render_text(summary: dict[str, Any], details: bool = True) -> str:
@@ -223,6 +255,11 @@ def render_text(summary: dict[str, Any], details: bool = True) -> str:
             f"placement {t['placement_accuracy']:.3f}"
         )
 
+    validation = summary["validation"]
+    if validation["out_of_sample"]:
+        lines.append(f"out of sample: {validation['folds']}-fold cross-validation grouped by site")
+    else:
+        lines.append("in sample: every page scored with all knowledge, including what was met on it (see --cv)")
     tallies("overall", summary["overall"])
     for source, t in summary["by_source"].items():
         tallies(source, t)

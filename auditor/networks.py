@@ -16,7 +16,7 @@ from lxml import etree
 from auditor import layout
 from auditor.caseless import Caseless, lowercased
 from auditor.errors import ConfigError
-from auditor.rulefiles import rules_dir
+from auditor.rulefiles import held_out_only, rules_dir
 
 # Second-level labels under which registries sell names (example.co.uk, example.com.au): enough to tell
 # "same site" apart without shipping the whole Public Suffix List.
@@ -137,7 +137,7 @@ def _network(entry: dict[str, Any]) -> Network:
 
 def _kept(entries: Any, held_out: frozenset[str]) -> list[Any]:
     """The entries (tables, or path strings) not first met on a held-out site's pages (`seen_on`)."""
-    return [e for e in entries if not (isinstance(e, dict) and held_out.intersection(e.get("seen_on", ())))]
+    return [e for e in entries if not (isinstance(e, dict) and held_out_only(e.get("seen_on", ()), held_out))]
 
 
 def _pattern(entry: str | dict[str, Any]) -> str:

@@ -120,7 +120,7 @@ def analyse(data: bytes, url: str, encoding: str | None = None, held_out: frozen
     found_links, kept, unresolved = _classify_links(read, groups, url, catalogue)
     statements = disclosures.find(
         _block_texts(read, groups, found_links, kept),
-        disclosures.wording(),
+        disclosures.wording(None, held_out),
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
     if statements:

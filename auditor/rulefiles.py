@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,6 +45,14 @@ class Rule:
     @property
     def group(self) -> str:
         return self.id.split("-", 1)[0]
+
+
+def held_out_only(seen_on: Iterable[str], held_out: frozenset[str]) -> bool:
+    """Whether every site a piece of rule data was first met on (`seen_on`) is held out of what scoring may know
+    (`auditor eval --cv`): then it is left out. Met on another site as well, it would have been written all the
+    same, and stays."""
+    sites = frozenset(seen_on)
+    return bool(sites) and held_out.issuperset(sites)
 
 
 def rules_dir() -> Path:

@@ -1,6 +1,7 @@
 """Accuracy floors on the real-page corpus (issue: accuracy on real pages). A regression below a floor fails CI.
 
-The floors are the project's promises, not the current figures (which are higher; see `auditor eval`):
+The floors are the project's promises, in sample (every page scored with all the knowledge, including what was
+met on it; see `auditor eval`), and out of sample (`auditor eval --cv 5`, pinned at what it reaches):
 affiliate links precision >= 0.98 and recall >= 0.95 per distinct href, overall and for each source; no
 affiliate link claimed on lookalike or editorial pages; disclosure presence precision and recall >= 0.95;
 placement right on >= 90% of pages; every labelled auto-affiliate script found.
@@ -56,3 +57,23 @@ def test_auto_affiliate_scripts_found(summary: dict[str, Any]) -> None:
 def test_no_page_fails_to_audit(summary: dict[str, Any]) -> None:
     assert summary["errors"] == []
     assert summary["overall"]["pages"] >= 100
+
+
+@pytest.fixture(scope="module")
+def out_of_sample() -> dict[str, Any]:
+    return evaluate(CORPUS, folds=5).summary()
+
+
+@needs_corpus
+def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
+    """Site-grouped 5-fold figures: each site scored without the knowledge first met on its own pages. Pinned at
+    what the auditor reaches (raised as it improves); the goals are the in-sample floors above."""
+    overall = out_of_sample["overall"]
+    assert out_of_sample["validation"]["out_of_sample"]
+    assert overall["links_distinct"]["precision"] >= 0.99, overall["links_distinct"]
+    assert overall["links_distinct"]["recall"] >= 0.94, overall["links_distinct"]
+    assert overall["disclosure_presence"]["precision"] >= 0.99, overall["disclosure_presence"]
+    assert overall["disclosure_presence"]["recall"] >= 0.92, overall["disclosure_presence"]
+    assert overall["placement_accuracy"] >= 0.94, overall["placement_accuracy"]
+    assert len(out_of_sample["auto_affiliate_scripts"]["missed"]) <= 2
+    assert len(out_of_sample["negative_pages"]["claimed"]) <= 1
