@@ -212,6 +212,24 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
 
 
 @main.command()
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, help="The model file to write (the shipped one: rules/link-model.json).")
+@click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@_guard
+def train(corpus: Path, output: str, folds: int, force: bool) -> int:
+    """Train the link model on a labelled corpus; its card records the out-of-sample figures (use it with
+    `link_model = "FILE"` in auditor.toml)."""
+    import json
+
+    from auditor.training import train as fit_model
+
+    model = fit_model(corpus, folds)
+    write_output(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", output, force)
+    return 0
+
+
+@main.command()
 @click.argument("start_url", required=False)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="The crawl database to create.")
 @click.option("--resume", "resume_path", type=click.Path(path_type=Path), help="Continue the crawl in this database.")

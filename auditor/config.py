@@ -38,6 +38,8 @@ class Config:
     rules: Mapping[str, RuleOverride] = field(default_factory=dict)
     source: str | None = None
     held_out: frozenset[str] = frozenset()
+    link_model: Path | None = None
+    """A link model retrained on the user's own labelled pages (`auditor train`); None: the shipped one."""
     """Sites scored out of sample (`auditor eval --cv`; no configuration file sets it): knowledge first met on
     their own pages (`seen_on` in the rule data) is left out, so that the score says what a new site would get."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -211,23 +212,32 @@ def site(row: dict[str, str]) -> str:
 def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Report:
     """Audit every labelled page of the corpus and score it. With `folds` >= 2, out of sample: the sites are
     split into that many groups (scikit-learn's GroupKFold), and each group's pages are audited without the
-    knowledge first met on that group's own pages (`seen_on` in the rule data): the figures a new site gets."""
+    knowledge first met on that group's own pages (`seen_on` in the rule data) and with a link model trained on
+    the other groups alone: the figures a new site gets."""
     config = config or Config()
     rows = labelled_rows(corpus)
-    held_out = [frozenset[str]()] * len(rows)
-    if folds >= 2:
-        from sklearn.model_selection import GroupKFold
+    if folds < 2:
+        report = Report()
+        report.pages = [_score_row(corpus, row, config) for row in rows]
+        return report
+    from sklearn.model_selection import GroupKFold
 
-        groups = [site(row) for row in rows]
-        if folds > len(set(groups)):
-            raise InputError(f"--cv {folds}: the corpus has only {len(set(groups))} sites")
-        for _, test in GroupKFold(n_splits=folds).split(rows, groups=groups):
+    from auditor.training import fit, page_samples
+
+    groups = [site(row) for row in rows]
+    if folds > len(set(groups)):
+        raise InputError(f"--cv {folds}: the corpus has only {len(set(groups))} sites")
+    scores: dict[int, PageScore] = {}
+    with tempfile.TemporaryDirectory(prefix="auditor-cv-") as scratch:
+        for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(rows, groups=groups)):
             fold = frozenset(groups[i] for i in test)
+            model = fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)])
+            path = Path(scratch) / f"fold-{k}.json"
+            path.write_text(json.dumps(model.to_json()), encoding="utf-8")
             for i in test:
-                held_out[i] = fold
+                scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, link_model=path))
     report = Report(folds=folds)
-    for row, held in zip(rows, held_out, strict=True):
-        report.pages.append(_score_row(corpus, row, replace(config, held_out=held)))
+    report.pages = [scores[i] for i in range(len(rows))]
     return report
 
 

@@ -231,12 +231,16 @@ def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, h
     return None
 
 
-def _negative(catalogue: Catalogue, parts: SplitResult, host: str) -> bool:
-    """Whether the link is one of the catalogue's lookalikes that pay nobody."""
-    return any(
-        any(host == h or host.endswith("." + h) for h in net.hosts)
-        and conditions_hold(net, parts, query_params(parts) if net.params else {}) is not None
-        for net in catalogue.negatives
+def _negative(catalogue: Catalogue, parts: SplitResult, host: str) -> Network | None:
+    """The catalogue's lookalike that pays nobody which the link is, if any."""
+    return next(
+        (
+            net
+            for net in catalogue.negatives
+            if any(host == h or host.endswith("." + h) for h in net.hosts)
+            and conditions_hold(net, parts, query_params(parts) if net.params else {}) is not None
+        ),
+        None,
     )
 
 
@@ -244,8 +248,9 @@ def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalog
     """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
     not in its header, navigation or footer."""
     parts, host = url.parts, url.host
-    if catalogue.negatives and _negative(catalogue, parts, host):
-        return NOT_AFFILIATE
+    negative = _negative(catalogue, parts, host) if catalogue.negatives else None
+    if negative is not None:
+        return Verdict(False, None, f"not affiliate: {negative.name}")
     nets, redirector = host_facts(catalogue, host)
     verdict = _network_verdict(catalogue, parts, host, anchor, nets)
     if verdict is not None:

@@ -9,13 +9,15 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from auditor import disclosures, engine, language, layout, links, networks, segment, textmodel, urls
+from auditor import disclosures, engine, language, layout, linkmodel, links, networks, segment, textmodel, urls
 from auditor.config import Config
-from auditor.document import parse
+from auditor.document import Document, parse
 from auditor.errors import AuditError
 from auditor.models import (
     AutoAffiliateScript,
@@ -39,7 +41,7 @@ def audit_html(
     if len(data) > config.max_bytes:
         raise AuditError(f"the page is {len(data):,} bytes, over the {config.max_bytes:,}-byte limit (max_bytes)")
     with _no_cycle_collection:
-        page = analyse(data, url, encoding, config.held_out)
+        page = analyse(data, url, encoding, config.held_out, config.link_model)
         findings, passed = engine.run(page, engine.active_rules(config))
         return PageResult(
             url=page.url,
@@ -110,9 +112,22 @@ def error_result(url: str, error: str) -> PageResult:
     )
 
 
-def analyse(data: bytes, url: str, encoding: str | None = None, held_out: frozenset[str] = frozenset()) -> Page:
-    """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out`: see
-    `Config.held_out`."""
+class _Read(NamedTuple):
+    """A page read as far as its links and disclosure statements."""
+
+    doc: Document
+    read: layout.Layout
+    groups: list[segment.Group]
+    catalogue: networks.Catalogue
+    links: list[Link]
+    kept: Kept
+    unresolved: list[str]
+    statements: list[Statement]
+    in_content: list[bool]
+    page: linkmodel.PageContext
+
+
+def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str]) -> _Read:
     catalogue = networks.load(None, held_out)
     doc = parse(data, encoding)
     read = layout.read(doc.root, _names())
@@ -125,6 +140,43 @@ def analyse(data: bytes, url: str, encoding: str | None = None, held_out: frozen
     )
     if statements:
         found_links = _disclosed_cloaks(found_links, kept, groups, url, catalogue)
+    page_host = urlsplit(url).hostname if url else None
+    page = linkmodel.PageContext(
+        site=networks.site_of(page_host) if page_host else None,
+        discloses=bool(statements),
+        catalogued=sum(link.affiliate for link in found_links),
+        per_host=Counter(u.host for _, u in kept),
+    )
+    in_content = [groups[link.block].region in ("main", "aside") for link in found_links]
+    return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
+
+
+def link_features(
+    data: bytes, url: str, encoding: str | None = None, held_out: frozenset[str] = frozenset()
+) -> list[tuple[Link, dict[str, float]]]:
+    """Every link of the page with the link model's features (`auditor train` learns from these)."""
+    seen = _read(data, url, encoding, held_out)
+    return [
+        (link, linkmodel.features(anchor, target, content, seen.page, seen.catalogue))
+        for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
+    ]
+
+
+def analyse(
+    data: bytes,
+    url: str,
+    encoding: str | None = None,
+    held_out: frozenset[str] = frozenset(),
+    link_model: Path | None = None,
+) -> Page:
+    """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out` and
+    `link_model`: see `Config`."""
+    doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context = _read(
+        data, url, encoding, held_out
+    )
+    model = linkmodel.load(link_model)
+    if model is not None:
+        found_links = linkmodel.apply(model, found_links, kept, in_content, context, catalogue)
     blocks = _blocks(groups, found_links, {s.block: s for s in statements})
     first_affiliate = next((link.block for link in found_links if link.affiliate), None)
     page = Page(
