@@ -14,7 +14,7 @@ from auditor.models import SEVERITIES, Severity
 from auditor.rulefiles import GROUPS, check_option, closest, load_rules
 
 USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
-_TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "rules")
+_TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "link_model", "rules")
 _RULE_KEYS = ("severity", "weight", "options")
 
 
@@ -83,8 +83,9 @@ def _rule_override(rule_id: str, raw: Any, where: str) -> RuleOverride:
     return RuleOverride(severity=severity, weight=weight, options=options)
 
 
-def from_mapping(data: Mapping[str, Any], where: str) -> Config:
-    """Build a Config from parsed TOML, naming the first bad key and the closest good one."""
+def from_mapping(data: Mapping[str, Any], where: str, folder: Path | None = None) -> Config:
+    """Build a Config from parsed TOML, naming the first bad key and the closest good one. `folder`: where a
+    relative `link_model` path starts (the configuration file's folder)."""
     for key in data:
         if key not in _TOP_KEYS:
             raise ConfigError(f"{where}: unknown key {key!r}{closest(key, _TOP_KEYS)}")
@@ -112,6 +113,14 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         if not isinstance(data["user_agent"], str) or not data["user_agent"].strip():
             raise ConfigError(f"{where}: user_agent must be a non-empty string")
         values["user_agent"] = data["user_agent"]
+    if "link_model" in data:
+        raw = data["link_model"]
+        if not isinstance(raw, str) or not raw.strip():
+            raise ConfigError(f"{where}: link_model must be the path of a model file (`auditor train`)")
+        model = (folder or Path.cwd()) / raw
+        if not model.is_file():
+            raise ConfigError(f"{where}: link_model {raw!r}: no such file ({model})")
+        values["link_model"] = model
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError(f"{where}: [rules] must be a table of rule ids")
@@ -132,12 +141,12 @@ def load(path: Path | None = None, directory: Path | None = None) -> Config:
                 data = _read(pyproject)
                 section = data.get("tool", {}).get("auditor")
                 if isinstance(section, dict):
-                    return from_mapping(section, f"{pyproject} [tool.auditor]")
+                    return from_mapping(section, f"{pyproject} [tool.auditor]", folder)
             return Config()
     data = _read(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("auditor", {})
-    return from_mapping(data, str(path))
+    return from_mapping(data, str(path), path.parent)
 
 
 def _read(path: Path) -> dict[str, Any]:

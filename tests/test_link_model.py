@@ -97,3 +97,16 @@ def test_a_user_retrains_the_model_on_their_own_pages(tmp_path: Path) -> None:
     assert "link model, p=" in found[0].evidence
     shipped = audit_html(_page("site9.example", 2, False), url="https://site9.example/picks/").links
     assert not any(link.affiliate for link in shipped)
+
+
+def test_the_configuration_names_a_retrained_model(tmp_path: Path) -> None:
+    from auditor.config import load as load_config
+
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "mine.json"
+    model.write_text(json.dumps(LinkModel({"path:go": 1.0}, -1.0, 0.9).to_json()), encoding="utf-8")
+    (tmp_path / "auditor.toml").write_text('link_model = "models/mine.json"\n', encoding="utf-8")
+    assert load_config(directory=tmp_path).link_model == model
+    (tmp_path / "auditor.toml").write_text('link_model = "models/none.json"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(directory=tmp_path)
