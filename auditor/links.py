@@ -251,6 +251,8 @@ def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalog
     negative = _negative(catalogue, parts, host) if catalogue.negatives else None
     if negative is not None:
         return Verdict(False, None, f"not affiliate: {negative.name}")
+    if anchor.text and len(anchor.text) <= 60 and catalogue.signup_text.search(anchor.text):
+        return Verdict(False, None, f'not affiliate: a programme sign-up link ("{anchor.text[:40]}")')
     nets, redirector = host_facts(catalogue, host)
     verdict = _network_verdict(catalogue, parts, host, anchor, nets)
     if verdict is not None:

@@ -67,6 +67,8 @@ class Catalogue:
     redirectors: dict[str, Redirector]
     negatives: tuple[Network, ...]
     """Links that look affiliate but pay nobody (a programme's sign-up pages): tried before the networks."""
+    signup_text: re.Pattern[str]
+    """Link texts that invite the reader to join a programme: such a link is a sign-up page."""
     cloak_paths: re.Pattern[str]
     cloak_ignore: re.Pattern[str]
     endpoints: frozenset[str]
@@ -177,6 +179,7 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
             for r in _kept(data.get("redirector", ()), held_out)
         },
         negatives=tuple(_network(e) for e in _kept(data.get("negative", ()), held_out)),
+        signup_text=re.compile("|".join(f"(?:{p})" for p in data.get("signup", {}).get("text", ["$^"])), re.I),
         cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloak_paths), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
         endpoints=frozenset(cloaks.get("endpoints", ())),

@@ -3,6 +3,8 @@ pay nobody, lazily loaded auto-affiliate scripts, and knowledge left out for sit
 
 from __future__ import annotations
 
+import pytest
+
 from auditor import Config, audit_html
 
 URL = "https://www.example-blog.com/best-apps/"
@@ -70,3 +72,12 @@ def test_knowledge_met_on_a_held_out_site_is_left_out() -> None:
     href = "https://target.georiot.com/Proxy.ashx?tsid=1&GR_URL=https%3A%2F%2Fwww.amazon.com%2F"
     assert affiliate(html)[href] is True
     assert affiliate(html, Config(held_out=frozenset({"tomshardware.com"})))[href] is False
+
+
+@pytest.mark.parametrize(
+    "text", ["Become An Affiliat", "Join our affiliate program", "Werden Sie Partner.", "Affiliate Programme"]
+)
+def test_a_link_inviting_readers_to_join_a_programme_is_a_sign_up_page(text: str) -> None:
+    href = "https://www.example-shop.com/?aff=12345&tag=blog-21"
+    assert affiliate(page(f"<p><a href='{href}' rel='sponsored'>{text}</a></p>"))[href] is False
+    assert affiliate(page(f"<p><a href='{href}' rel='sponsored'>Buy the kettle</a></p>"))[href] is True
