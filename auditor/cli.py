@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from auditor import __version__
-from auditor.errors import AuditError, ConfigError
+from auditor.errors import AuditError, ConfigError, InputError
 
 FORMATS = ("text", "json", "csv", "html")
 SEVERITY_CHOICE = click.Choice(["info", "warning", "error"])
@@ -213,19 +213,28 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
 
 @main.command()
 @click.argument("corpus", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, help="The model file to write (the shipped one: rules/link-model.json).")
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The folder to write link-model.json to (the shipped one: rules).",
+)
 @click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite the model file if it exists.")
 @_guard
-def train(corpus: Path, output: str, folds: int, force: bool) -> int:
+def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
     """Train the link model on a labelled corpus; its card records the out-of-sample figures (use it with
-    `link_model = "FILE"` in auditor.toml)."""
-    import json
-
+    `models = "FOLDER"` in auditor.toml)."""
+    from auditor.training import FILE, save
     from auditor.training import train as fit_model
 
+    if (folder / FILE).exists() and not force:
+        raise InputError(f"{folder / FILE} exists; use --force to overwrite it")
     model = fit_model(corpus, folds)
-    write_output(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", output, force)
+    folder.mkdir(parents=True, exist_ok=True)
+    save(model, folder)
     return 0
 
 

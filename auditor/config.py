@@ -14,7 +14,7 @@ from auditor.models import SEVERITIES, Severity
 from auditor.rulefiles import GROUPS, check_option, closest, load_rules
 
 USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
-_TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "link_model", "rules")
+_TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "models", "rules")
 _RULE_KEYS = ("severity", "weight", "options")
 
 
@@ -38,8 +38,8 @@ class Config:
     rules: Mapping[str, RuleOverride] = field(default_factory=dict)
     source: str | None = None
     held_out: frozenset[str] = frozenset()
-    link_model: Path | None = None
-    """A link model retrained on the user's own labelled pages (`auditor train`); None: the shipped one."""
+    models: Path | None = None
+    """A folder of models retrained on the user's own labelled pages (`auditor train`); None: the shipped ones."""
     """Sites scored out of sample (`auditor eval --cv`; no configuration file sets it): knowledge first met on
     their own pages (`seen_on` in the rule data) is left out, so that the score says what a new site would get."""
 
@@ -85,7 +85,7 @@ def _rule_override(rule_id: str, raw: Any, where: str) -> RuleOverride:
 
 def from_mapping(data: Mapping[str, Any], where: str, folder: Path | None = None) -> Config:
     """Build a Config from parsed TOML, naming the first bad key and the closest good one. `folder`: where a
-    relative `link_model` path starts (the configuration file's folder)."""
+    relative `models` path starts (the configuration file's folder)."""
     for key in data:
         if key not in _TOP_KEYS:
             raise ConfigError(f"{where}: unknown key {key!r}{closest(key, _TOP_KEYS)}")
@@ -113,14 +113,14 @@ def from_mapping(data: Mapping[str, Any], where: str, folder: Path | None = None
         if not isinstance(data["user_agent"], str) or not data["user_agent"].strip():
             raise ConfigError(f"{where}: user_agent must be a non-empty string")
         values["user_agent"] = data["user_agent"]
-    if "link_model" in data:
-        raw = data["link_model"]
+    if "models" in data:
+        raw = data["models"]
         if not isinstance(raw, str) or not raw.strip():
-            raise ConfigError(f"{where}: link_model must be the path of a model file (`auditor train`)")
-        model = (folder or Path.cwd()) / raw
-        if not model.is_file():
-            raise ConfigError(f"{where}: link_model {raw!r}: no such file ({model})")
-        values["link_model"] = model
+            raise ConfigError(f"{where}: models must be the path of a folder written by `auditor train`")
+        models = (folder or Path.cwd()) / raw
+        if not (models / "link-model.json").is_file():
+            raise ConfigError(f"{where}: models {raw!r}: no link-model.json in {models}")
+        values["models"] = models
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError(f"{where}: [rules] must be a table of rule ids")

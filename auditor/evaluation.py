@@ -222,7 +222,7 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
         return report
     from sklearn.model_selection import GroupKFold
 
-    from auditor.training import fit, page_samples
+    from auditor.training import fit, page_samples, save
 
     groups = [site(row) for row in rows]
     if folds > len(set(groups)):
@@ -231,11 +231,11 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
     with tempfile.TemporaryDirectory(prefix="auditor-cv-") as scratch:
         for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(rows, groups=groups)):
             fold = frozenset(groups[i] for i in test)
-            model = fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)])
-            path = Path(scratch) / f"fold-{k}.json"
-            path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+            folder = Path(scratch) / f"fold-{k}"
+            folder.mkdir()
+            save(fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)]), folder)
             for i in test:
-                scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, link_model=path))
+                scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
     report = Report(folds=folds)
     report.pages = [scores[i] for i in range(len(rows))]
     return report

@@ -2,26 +2,22 @@
 catalogue cannot settle (same-site cloaks without a marker, merchants' own programmes, link services it does not
 list). Knowledge stays first: the model only adds links the catalogue left plain, never overrules it.
 
-The model ships as plain JSON (`rules/link-model.json`: feature weights, intercept, threshold and a card with its
-data and out-of-sample figures), trained by `auditor train`; scoring is a dot product, no scikit-learn at run time.
+The model ships as plain JSON (`rules/link-model.json`, see `linear`), trained by `auditor train`.
 Features are general by design: words that name redirects and ids in any programme, never a host or an id seen on
 a labelled page, so that what it learns holds on sites it has not seen.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from auditor.errors import ConfigError
+from auditor import linear
 from auditor.layout import Anchor
+from auditor.linear import LinearModel
 from auditor.links import Url
 from auditor.models import Link
 from auditor.networks import Catalogue, site_of
@@ -46,53 +42,9 @@ _BUTTON = re.compile(r"btn|button|cta|call-to-action")
 _TOKEN = re.compile(r"[^a-z0-9]+")
 
 
-@dataclass(frozen=True, slots=True)
-class LinkModel:
-    weights: Mapping[str, float]
-    intercept: float
-    threshold: float
-    card: Mapping[str, Any] = field(default_factory=dict)
-
-    def probability(self, features: Mapping[str, float]) -> float:
-        z = self.intercept + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-
-    def why(self, features: Mapping[str, float], most: int = 3) -> str:
-        """The features that moved the verdict most, as "name +weight"."""
-        moved = sorted(
-            ((self.weights.get(name, 0.0) * value, name) for name, value in features.items()),
-            reverse=True,
-        )
-        return ", ".join(f"{name} {weight:+.1f}" for weight, name in moved[:most] if weight > 0)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": "auditor/link-model@1",
-            "intercept": self.intercept,
-            "threshold": self.threshold,
-            "weights": dict(sorted(self.weights.items())),
-            "card": dict(self.card),
-        }
-
-
-@cache
-def load(path: Path | None = None) -> LinkModel | None:
-    """The shipped model, or the one at `path` (a user's retrained model); None where none is shipped."""
-    source = path or rules_dir() / "link-model.json"
-    if path is None and not source.is_file():
-        return None
-    try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-        if data.get("format") != "auditor/link-model@1":
-            raise ValueError("not an auditor/link-model@1 file")
-        return LinkModel(
-            weights={str(k): float(v) for k, v in data["weights"].items()},
-            intercept=float(data["intercept"]),
-            threshold=float(data["threshold"]),
-            card=data.get("card", {}),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"cannot read the link model {source}: {exc}") from None
+def load(folder: Path | None = None) -> LinearModel | None:
+    """The shipped link model, or the one in a folder of retrained models; None where none is shipped."""
+    return linear.load((folder or rules_dir()) / "link-model.json", "links", required=folder is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +137,7 @@ def candidate(features: Mapping[str, float]) -> bool:
 
 
 def apply(
-    model: LinkModel,
+    model: LinearModel,
     found: Sequence[Link],
     kept: Sequence[tuple[Anchor, Url]],
     in_content: Sequence[bool],

@@ -15,7 +15,18 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from auditor import disclosures, engine, language, layout, linkmodel, links, networks, segment, textmodel, urls
+from auditor import (
+    disclosures,
+    engine,
+    language,
+    layout,
+    linkmodel,
+    links,
+    networks,
+    segment,
+    textmodel,
+    urls,
+)
 from auditor.config import Config
 from auditor.document import Document, parse
 from auditor.errors import AuditError
@@ -41,7 +52,7 @@ def audit_html(
     if len(data) > config.max_bytes:
         raise AuditError(f"the page is {len(data):,} bytes, over the {config.max_bytes:,}-byte limit (max_bytes)")
     with _no_cycle_collection:
-        page = analyse(data, url, encoding, config.held_out, config.link_model)
+        page = analyse(data, url, encoding, config.held_out, config.models)
         findings, passed = engine.run(page, engine.active_rules(config))
         return PageResult(
             url=page.url,
@@ -151,15 +162,14 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
     return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
 
 
-def link_features(
-    data: bytes, url: str, encoding: str | None = None, held_out: frozenset[str] = frozenset()
-) -> list[tuple[Link, dict[str, float]]]:
+def link_features(data: bytes, url: str, held_out: frozenset[str] = frozenset()) -> list[tuple[Link, dict[str, float]]]:
     """Every link of the page with the link model's features (`auditor train` learns from these)."""
-    seen = _read(data, url, encoding, held_out)
-    return [
+    seen = _read(data, url, None, held_out)
+    found = [
         (link, linkmodel.features(anchor, target, content, seen.page, seen.catalogue))
         for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
     ]
+    return found
 
 
 def analyse(
@@ -167,14 +177,14 @@ def analyse(
     url: str,
     encoding: str | None = None,
     held_out: frozenset[str] = frozenset(),
-    link_model: Path | None = None,
+    models: Path | None = None,
 ) -> Page:
     """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out` and
-    `link_model`: see `Config`."""
+    `models`: see `Config`."""
     doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context = _read(
         data, url, encoding, held_out
     )
-    model = linkmodel.load(link_model)
+    model = linkmodel.load(models)
     if model is not None:
         found_links = linkmodel.apply(model, found_links, kept, in_content, context, catalogue)
     blocks = _blocks(groups, found_links, {s.block: s for s in statements})

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from auditor import Config, ConfigError, audit_html
 from auditor.cli import main
 from auditor.layout import Anchor
-from auditor.linkmodel import LinkModel, PageContext, candidate, features, load
+from auditor.linear import LinearModel
+from auditor.linkmodel import PageContext, candidate, features, load
 from auditor.links import target
 from auditor.networks import load as catalogue
 
@@ -42,17 +43,16 @@ def test_features_describe_shape_not_names() -> None:
 
 
 def test_a_verdict_says_which_features_moved_it() -> None:
-    model = LinkModel({"path:go": 3.0, "param_url_other_site": 2.0, "rel_nofollow": -1.0}, -2.0, 0.9)
+    model = LinearModel("links", {"path:go": 3.0, "param_url_other_site": 2.0, "rel_nofollow": -1.0}, -2.0, 0.9)
     found = shape("https://go.example-shops.net/go.php?t=https%3A%2F%2Fwww.shop.example%2F", rel="nofollow")
     assert model.probability(found) == pytest.approx(1 / (1 + 2.718281828**-2.0), rel=1e-6)
     assert model.why(found) == "path:go +3.0, param_url_other_site +2.0"
 
 
 def test_a_broken_model_file_is_one_clear_error(tmp_path: Path) -> None:
-    bad = tmp_path / "model.json"
-    bad.write_text('{"format": "something else"}', encoding="utf-8")
-    with pytest.raises(ConfigError, match="cannot read the link model"):
-        load(bad)
+    (tmp_path / "link-model.json").write_text('{"format": "something else"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read the links model"):
+        load(tmp_path)
 
 
 def _page(site: str, n: int, affiliate: bool) -> str:
@@ -85,14 +85,14 @@ def test_a_user_retrains_the_model_on_their_own_pages(tmp_path: Path) -> None:
         rows.append(f"pages/mine/{name}.html\t{'affiliate_positive' if paid else 'editorial_negative'}"
                     f"\thttps://{site}/picks/\t{site}")  # fmt: skip
     (corpus / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    out = tmp_path / "model.json"
+    out = tmp_path / "models"
     done = CliRunner().invoke(main, ["train", str(corpus), "-o", str(out), "--cv", "2"])
     assert done.exit_code == 0, done.output
-    card = json.loads(out.read_text(encoding="utf-8"))["card"]
+    card = json.loads((out / "link-model.json").read_text(encoding="utf-8"))["card"]
     assert card["data"]["pages"] == 16 and card["data"]["affiliate_links"] == 24
     assert len(card["data"]["corpus_sha256"]) == 64
     html = _page("site9.example", 2, True)
-    found = audit_html(html, url="https://site9.example/picks/", config=Config(link_model=out)).links
+    found = audit_html(html, url="https://site9.example/picks/", config=Config(models=out)).links
     assert [link.network for link in found] == ["model", "model"]
     assert "link model, p=" in found[0].evidence
     shipped = audit_html(_page("site9.example", 2, False), url="https://site9.example/picks/").links
@@ -102,11 +102,11 @@ def test_a_user_retrains_the_model_on_their_own_pages(tmp_path: Path) -> None:
 def test_the_configuration_names_a_retrained_model(tmp_path: Path) -> None:
     from auditor.config import load as load_config
 
-    (tmp_path / "models").mkdir()
-    model = tmp_path / "models" / "mine.json"
-    model.write_text(json.dumps(LinkModel({"path:go": 1.0}, -1.0, 0.9).to_json()), encoding="utf-8")
-    (tmp_path / "auditor.toml").write_text('link_model = "models/mine.json"\n', encoding="utf-8")
-    assert load_config(directory=tmp_path).link_model == model
-    (tmp_path / "auditor.toml").write_text('link_model = "models/none.json"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="no such file"):
+    (tmp_path / "mine").mkdir()
+    model = LinearModel("links", {"path:go": 1.0}, -1.0, 0.9).to_json()
+    (tmp_path / "mine" / "link-model.json").write_text(json.dumps(model), encoding="utf-8")
+    (tmp_path / "auditor.toml").write_text('models = "mine"\n', encoding="utf-8")
+    assert load_config(directory=tmp_path).models == tmp_path / "mine"
+    (tmp_path / "auditor.toml").write_text('models = "none"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="no link-model.json"):
         load_config(directory=tmp_path)
