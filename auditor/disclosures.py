@@ -78,21 +78,25 @@ class Keywords:
 
     words: tuple[str, ...]
     symbols: tuple[str, ...]
+    unspaced: tuple[str, ...] = ()
+    """The keywords of scripts written without spaces, found anywhere like the symbols, after them in order."""
     compiled: Callable[[str], list[int]] | None = None
-    """The same search in one pass over the text, from the compiled module (when built)."""
+    """The same search of the words and symbols in one pass over the text, from the compiled module (when built);
+    it reads Latin text only, so it answers for texts that hold none of the `unspaced` keywords."""
 
     @classmethod
     def of(cls, keywords: Sequence[str]) -> Keywords:
-        words = tuple(k for k in keywords if k[:1].isalnum() and not _UNSPACED.match(k))
-        symbols = tuple(k for k in keywords if k not in words)
+        unspaced = tuple(k for k in keywords if _UNSPACED.match(k))
+        words = tuple(k for k in keywords if k[:1].isalnum() and k not in unspaced)
+        symbols = tuple(k for k in keywords if k not in words and k not in unspaced)
         compiled = layout.compiled.KeywordStarts(words, symbols) if layout.compiled else None
-        return cls(words, symbols, compiled if compiled is not None and compiled.usable else None)
+        return cls(words, symbols, unspaced, compiled if compiled is not None and compiled.usable else None)
 
     def starts(self, text: str) -> list[int]:
-        if self.compiled is not None:
+        if self.compiled is not None and not (self.unspaced and any(k in text for k in self.unspaced)):
             return self.compiled(text)
         hits: list[tuple[int, int, int]] = []  # (start, keyword order, end)
-        for order, keyword in enumerate((*self.words, *self.symbols)):
+        for order, keyword in enumerate((*self.words, *self.symbols, *self.unspaced)):
             word = order < len(self.words)
             at = text.find(keyword)
             while at >= 0:

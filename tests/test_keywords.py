@@ -15,9 +15,12 @@ SHIPPED = tomllib.loads((rules_dir() / "disclosures.toml").read_text(encoding="u
 
 
 def pattern(keywords: list[str]) -> re.Pattern[str]:
-    """The definition: words where no letter comes before them, symbols anywhere, leftmost first."""
-    words = [re.escape(k) for k in keywords if k[:1].isalnum()]
-    symbols = [re.escape(k) for k in keywords if not k[:1].isalnum()]
+    """The definition: words where no letter comes before them, symbols anywhere, and so the words of scripts
+    written without spaces (kana, CJK ideographs), leftmost first."""
+    unspaced = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+    anywhere = [k for k in keywords if not k[:1].isalnum() or unspaced.match(k)]
+    words = [re.escape(k) for k in keywords if k not in anywhere]
+    symbols = [re.escape(k) for k in anywhere]
     return re.compile("|".join([rf"(?<![^\W\d_])(?:{'|'.join(words)})", *symbols]))
 
 
@@ -29,7 +32,8 @@ pieces = st.sampled_from([*SHIPPED, "l", "x", " ", "1", "_", "²", "½", "é", "
 def test_shipped_keywords_sit_where_the_pattern_finds_them(text: str) -> None:
     expected = [m.start() for m in pattern(SHIPPED).finditer(text)]
     assert Keywords.of(SHIPPED).starts(text) == expected  # the compiled search, when built
-    assert Keywords(Keywords.of(SHIPPED).words, Keywords.of(SHIPPED).symbols).starts(text) == expected
+    shipped = Keywords.of(SHIPPED)
+    assert Keywords(shipped.words, shipped.symbols, shipped.unspaced).starts(text) == expected
 
 
 @settings(max_examples=1000, deadline=None)
@@ -43,4 +47,4 @@ def test_any_keywords_sit_where_the_pattern_finds_them(keywords: list[str], text
     expected = [m.start() for m in pattern(keywords).finditer(text)]
     found = Keywords.of(keywords)
     assert found.starts(text) == expected
-    assert Keywords(found.words, found.symbols).starts(text) == expected
+    assert Keywords(found.words, found.symbols, found.unspaced).starts(text) == expected
