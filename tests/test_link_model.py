@@ -108,5 +108,5 @@ def test_the_configuration_names_a_retrained_model(tmp_path: Path) -> None:
     (tmp_path / "auditor.toml").write_text('models = "mine"\n', encoding="utf-8")
     assert load_config(directory=tmp_path).models == tmp_path / "mine"
     (tmp_path / "auditor.toml").write_text('models = "none"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="no link-model.json"):
+    with pytest.raises(ConfigError, match=r"no link-model\.json"):
         load_config(directory=tmp_path)
