@@ -219,22 +219,22 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
     "folder",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="The folder to write link-model.json to (the shipped one: rules).",
+    help="The folder to write link-model.json and page-type-model.json to (the shipped ones: rules).",
 )
 @click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
 @click.option("--force", is_flag=True, help="Overwrite the model file if it exists.")
 @_guard
 def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
-    """Train the link model on a labelled corpus; its card records the out-of-sample figures (use it with
-    `models = "FOLDER"` in auditor.toml)."""
+    """Train the link and page-type models on a labelled corpus; their cards record the out-of-sample figures
+    (use them with `models = "FOLDER"` in auditor.toml)."""
     from auditor.training import FILE, save
     from auditor.training import train as fit_model
 
     if (folder / FILE).exists() and not force:
         raise InputError(f"{folder / FILE} exists; use --force to overwrite it")
-    model = fit_model(corpus, folds)
+    links, page_types = fit_model(corpus, folds)
     folder.mkdir(parents=True, exist_ok=True)
-    save(model, folder)
+    save(links, folder, page_types)
     return 0
 
 

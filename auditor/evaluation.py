@@ -73,6 +73,8 @@ class PageScore:
     scripts_found: list[str]
     claimed: int
     error: str | None = None
+    page_type: tuple[str | None, str | None] = (None, None)
+    """The labelled page type and the one found."""
 
 
 @dataclass
@@ -83,9 +85,12 @@ class Report:
 
     def tallies(self, pages: Iterable[PageScore]) -> dict[str, Any]:
         distinct, occurrences, presence = Tally(), Tally(), Tally()
-        kind_ok = placement_ok = n = 0
+        kind_ok = placement_ok = n = typed = type_ok = 0
         for page in pages:
             n += 1
+            if page.page_type[0] is not None:
+                typed += 1
+                type_ok += page.page_type[0] == page.page_type[1]
             distinct.add(page.distinct)
             occurrences.add(page.occurrences)
             expected = page.disclosure_expected.get("kind", "none") != "none"
@@ -102,6 +107,7 @@ class Report:
             "disclosure_presence": presence.as_dict(),
             "disclosure_kind_accuracy": round(kind_ok / n, 4) if n else 1.0,
             "placement_accuracy": round(placement_ok / n, 4) if n else 1.0,
+            "page_type_accuracy": round(type_ok / typed, 4) if typed else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -190,6 +196,7 @@ def score_page(result: PageResult, label: dict[str, Any], name: str, source: str
         scripts_expected=sorted({_service(s) for s in label.get("auto_affiliate_scripts", [])}),
         scripts_found=sorted({s.service for s in result.scripts}),
         claimed=sum(len(v) for v in claimed.values()),
+        page_type=(label.get("page_type"), result.page_type.type if result.page_type else None),
     )
 
 
@@ -222,7 +229,7 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
         return report
     from sklearn.model_selection import GroupKFold
 
-    from auditor.training import fit, page_samples, save
+    from auditor.training import fit, page_samples, page_type_model, page_type_sample, save
 
     groups = [site(row) for row in rows]
     if folds > len(set(groups)):
@@ -233,7 +240,9 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
             fold = frozenset(groups[i] for i in test)
             folder = Path(scratch) / f"fold-{k}"
             folder.mkdir()
-            save(fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)]), folder)
+            links = fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)])
+            typed = [s for i in train if (s := page_type_sample(corpus, rows[i], held_out=fold)) is not None]
+            save(links, folder, page_type_model(typed))
             for i in test:
                 scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
     report = Report(folds=folds)
@@ -263,6 +272,7 @@ def render_text(summary: dict[str, Any], details: bool = True) -> str:
             f"(tp {d['tp']} fp {d['fp']} fn {d['fn']})  occurrences P {o['precision']:.3f} R {o['recall']:.3f}  "
             f"disclosure P {p['precision']:.3f} R {p['recall']:.3f}  kind {t['disclosure_kind_accuracy']:.3f}  "
             f"placement {t['placement_accuracy']:.3f}"
+            + (f"  page type {t['page_type_accuracy']:.3f}" if t["page_type_accuracy"] is not None else "")
         )
 
     validation = summary["validation"]

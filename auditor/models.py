@@ -109,6 +109,14 @@ class AutoAffiliateScript:
 
 
 @dataclass(frozen=True, slots=True)
+class PageType:
+    """What kind of page it is, as the page-type model reads it, and how sure it is (0..1)."""
+
+    type: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class PageResult:
     url: str
     error: str | None
@@ -129,6 +137,7 @@ class PageResult:
     noindex: bool = False
     nofollow: bool = False
     """<meta name="robots"> asks crawlers not to index the page / not to follow its links."""
+    page_type: PageType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +155,7 @@ class Page:
     canonical: str | None = None
     robots: str = ""
     notes: tuple[str, ...] = ()
+    page_type: PageType | None = None
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Results shared between checks (the page's TF-IDF model), computed once on first use."""
 

@@ -23,6 +23,7 @@ from auditor import (
     linkmodel,
     links,
     networks,
+    pagetype,
     segment,
     textmodel,
     urls,
@@ -37,6 +38,7 @@ from auditor.models import (
     Link,
     Page,
     PageResult,
+    PageType,
     Statement,
 )
 
@@ -71,6 +73,7 @@ def audit_html(
             notes=page.notes,
             noindex="noindex" in page.robots or "none" in page.robots.split(),
             nofollow="nofollow" in page.robots or "none" in page.robots.split(),
+            page_type=page.page_type,
         )
 
 
@@ -201,9 +204,42 @@ def analyse(
         canonical=_canonical(read.canonical, url),
         robots=read.robots,
         notes=doc.notes,
+        page_type=_page_type(read, url, found_links, blocks, models),
     )
     page.metrics.update(metrics(page, unresolved))
     return page
+
+
+def page_type_inputs(data: bytes, url: str, held_out: frozenset[str] = frozenset()) -> dict[str, float]:
+    """The page-type model's features of a page (`auditor train` learns from these)."""
+    seen = _read(data, url, None, held_out)
+    blocks = _blocks(seen.groups, seen.links, {s.block: s for s in seen.statements})
+    return page_type_features(seen.read, url, seen.links, blocks)
+
+
+def _page_type(
+    read: layout.Layout, url: str, found: Sequence[Link], blocks: Sequence[Block], models: Path | None
+) -> PageType | None:
+    model = pagetype.load(models)
+    if model is None:
+        return None
+    kind, confidence = model.predict(page_type_features(read, url, found, blocks))
+    return PageType(kind, confidence)
+
+
+def page_type_features(
+    read: layout.Layout, url: str, found: Sequence[Link], blocks: Sequence[Block]
+) -> dict[str, float]:
+    """The page-type model's features of a page read this far."""
+    return pagetype.features(
+        read.title,
+        urlsplit(url).path if url else "",
+        [p.text for p in read.pieces if p.heading and p.text],
+        pagetype.structured_types(read.scripts),
+        sum(link.affiliate for link in found),
+        sum(b.words for b in blocks if b.kind == "editorial"),
+        len({p.box for p in read.pieces if p.box is not None}),
+    )
 
 
 Kept = list[tuple[layout.Anchor, links.Url]]

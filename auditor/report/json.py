@@ -88,6 +88,11 @@ def to_dict(result: PageResult) -> dict[str, Any]:
         "canonical": result.canonical,
         "notes": list(result.notes),
         "robots": {"noindex": result.noindex, "nofollow": result.nofollow},
+        "page_type": (
+            {"type": result.page_type.type, "confidence": round(result.page_type.confidence, 3)}
+            if result.page_type
+            else None
+        ),
         "rules_passed": list(result.rules_passed),
         "tool": {"name": "affiliate-auditor", "version": __version__},
     }
