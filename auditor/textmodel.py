@@ -172,6 +172,12 @@ def forget_stems() -> None:
     _stem.cache_clear()
 
 
+def stemmed(text: str) -> str:
+    """The text's words (the TF-IDF model's tokens), lowercased and each reduced to its stem, as `Coverage` sees
+    them: a similarity measured on these agrees with the novelty measure on which words are the same."""
+    return " ".join(_stem(word) for word in _TOKEN.findall(text.lower()))
+
+
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     """The word without its first matching suffix, if at least four letters remain (a vocabulary repeats its

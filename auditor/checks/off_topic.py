@@ -1,9 +1,11 @@
 """Affiliate plugs about something the article does not discuss (the seed page's "testing kits" under a story
-about an acquisition): most of the plug's distinctive words never occur in the article."""
+about an acquisition): most of the plug's distinctive words never occur in the article, and those that do are
+only the article's backdrop (the words it uses everywhere), not what it is about."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from math import log
 from typing import Any
 
 from auditor.checks import Evidence
@@ -60,7 +62,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     texts = [s for b in article for s in split_sentences(b.text)]
     article_terms = Coverage([*texts, page.title or ""], ignore)
     for block, plug in plugs:
-        coverage = article_terms.of(block.text)
+        coverage = _coverage(article_terms, plug)
         if coverage < options["min_coverage"]:
             yield Evidence(
                 block.id,
@@ -69,5 +71,33 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
                     "min_coverage": options["min_coverage"],
                     "plug": block.text[:160],
                     "missing_terms": sorted(t for t in plug if t not in article_terms.vocabulary)[:10],
+                    # the shared words, with the share of the article's sentences that use each
+                    "shared_terms": {
+                        t: round(article_terms.frequency[t] / article_terms.n, 3)
+                        for t in sorted(plug & article_terms.vocabulary)[:10]
+                    },
                 },
             )
+
+
+def _coverage(article: Coverage, plug: set[str]) -> float:
+    """The share of the plug's content that the article covers, discounted for the article's backdrop.
+
+    Each plug word weighs by how distinctive it is in the article (smoothed IDF over its sentences: a word the
+    article never uses weighs most), as `Coverage` does. A word the article uses counts as covered, but only by the
+    share of the article's sentences that do *not* use it: a word found in most sentences ("AI" under an AI news
+    story, "kettle" in a kettle review) is the article's backdrop, so sharing it shows that the plug is in the
+    article's field, not that the article discusses it; a word found in a few sentences (a product's name, the
+    thing a paragraph is about) counts almost fully. So a plug made of the field's common words and a product the
+    article never mentions ("AI model performance testing kits") covers little of the article, while a plug
+    whose own distinctive words occur in it (the reviewed kettle's brand and model) still covers most."""
+    if not plug or not article.n:
+        return 0.0
+    total = covered = 0.0
+    for term in plug:
+        found = article.frequency.get(term, 0)
+        weight = log((1 + article.n) / (1 + found)) + 1
+        total += weight
+        if found:
+            covered += weight * (1 - found / article.n)
+    return covered / total

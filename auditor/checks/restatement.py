@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Block, Page
-from auditor.textmodel import Coverage, main_blocks, split_sentences, vectorize
+from auditor.textmodel import Coverage, main_blocks, split_sentences, stemmed, vectorize
 
 DEFAULTS: Mapping[str, Any] = {
     "headings": ["tl;?dr"],
@@ -34,8 +35,9 @@ def sections(
 ) -> Iterator[tuple[Block, list[Block]]]:
     """Each block whose text opens with one of the headings, with the blocks that belong to it: for a label inside
     a paragraph ("TL;DR: ..."), that block alone; else the blocks up to the next heading of the same or a higher
-    level (`whole`, an FAQ) or only the first paragraph or list after the heading (a TL;DR is one paragraph, not
-    the article that follows it), at most `max_words` long."""
+    level (`whole`, an FAQ, whose question headings at one level belong to it whatever that level) or only the
+    first paragraph or list after the heading (a TL;DR is one paragraph, not the article that follows it), at
+    most `max_words` long."""
     for i, block in enumerate(blocks):
         match = heading.match(block.text)
         if not match:
@@ -47,15 +49,46 @@ def sections(
         level = _level(block)
         members: list[Block] = []
         words = 0
+        question_level: int | None = None
+        answers: list[int] = []  # the number of blocks under each question heading so far
         for following in blocks[i + 1 :]:
+            if whole and following.heading and _is_question(following.text):
+                # An FAQ's questions are usually headings one level below its title ("FAQ" h2, questions h3),
+                # but many themes set them at the title's own level, or even above it ("Key Questions" h2, then
+                # each question an h2). So the first question heading after the title fixes the level of the
+                # questions, and later question headings at that level stay inside the section whatever their
+                # level relative to the title; a heading that is not a question (the next chapter of the
+                # article), or a question at another level, still ends the FAQ as any heading would.
+                if question_level is None:
+                    question_level = _level(following)
+                if _level(following) == question_level:
+                    words += following.words
+                    if words > max_words and members:
+                        break
+                    members.append(following)
+                    answers.append(0)
+                    continue
             if following.heading and _level(following) <= level:
                 break
             words += following.words
             if members and (words > max_words or (not whole and not (following.tag == members[0].tag == "li"))):
                 break
             members.append(following)
+            if answers:
+                answers[-1] += 1
+        else:
+            # The section ran to the end of the main text: nothing closes the last answer, so whatever ends the
+            # article (a source line, the post's tags, an author box) would be read as part of it. With two or
+            # more questions, the last answer is taken to be no longer than the longest earlier one.
+            if len(answers) >= 2 and answers[-1] > max(answers[:-1]):
+                del members[len(members) - (answers[-1] - max(answers[:-1])) :]
         if members:
             yield block, members
+
+
+def _is_question(text: str) -> bool:
+    """A heading that asks something: it ends with a question mark (Latin or full-width), closing quotes aside."""
+    return text.rstrip(" \t\"'”’)]").endswith(("?", "？"))
 
 
 def _units(members: Sequence[Block], head: Block, questions: bool) -> list[tuple[int, str]]:
@@ -85,16 +118,22 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     for head, members in sections(blocks, pattern, options["max_words"], options["extent"] == "section"):
         inside = {b.id for b in members} | {head.id}
         section = _units(members, head, options["questions"])
-        body = [
-            (b.id, s)
-            for b in blocks
-            if b.id not in inside and b.kind == "editorial" and not b.heading
-            for s in split_sentences(b.text)
-            if len(s.split()) >= 4
-        ]
+        body: list[tuple[int, str]] = []
+        passages: list[tuple[int, str]] = []
+        for b in blocks:
+            if b.id in inside or b.kind != "editorial" or b.heading:
+                continue
+            said = [s for s in split_sentences(b.text) if len(s.split()) >= 4]
+            body += [(b.id, s) for s in said]
+            # A restatement often says in one sentence what the body said in two (a summary compresses), so a
+            # section sentence is matched against each body sentence and each two adjacent sentences of one
+            # paragraph; whether it adds anything new is still measured against the body's sentences.
+            passages += [(b.id, s) for s in said] + [(b.id, f"{a} {c}") for a, c in pairwise(said)]
         if len(section) < options["min_sentences"] or not body:
             continue
-        matrix = vectorize([s for _, s in section] + [s for _, s in body])
+        # Both sides are compared word stem by word stem, with the light stemmer the novelty measure uses:
+        # "model"/"models", "control"/"controls" are the same word to a reader, and were to `Coverage` already.
+        matrix = vectorize([stemmed(s) for _, s in section] + [stemmed(s) for _, s in passages])
         similarity = (matrix[: len(section)] @ matrix[len(section) :].T).toarray()
         best = similarity.argmax(axis=1)
         novelty = Coverage([s for _, s in body])
@@ -106,8 +145,8 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
                 pairs.append(
                     {
                         "section": section[row][1][:240],
-                        "body": body[col][1][:240],
-                        "body_block": body[col][0],
+                        "body": passages[col][1][:240],
+                        "body_block": passages[col][0],
                         "similarity": round(score, 3),
                         "coverage": round(covered, 3),
                     }
