@@ -25,6 +25,7 @@ from auditor.rulefiles import held_out_only, rules_dir
 
 _KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "link_only": 1, "none": 0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
+_BRACKETED = re.compile(r"\s*[\[(][^\])]{1,24}[\])]")
 _LINK_PARTS = re.compile(r"\s[/|·•]\s")
 # Kana and CJK ideographs: scripts written without spaces, where a letter comes before nearly every word
 _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -183,9 +184,11 @@ def classify_text(
             return "label_only", text
         if affiliate_near and words.ad_title.search(text):
             return "label_only", text
-    elif affiliate_near and words.ad_title.search(text[:60]):
-        # a label that opens a longer text: "[Werbung] Thiele, C. (2021). Positiv führen ..."
-        return "label_only", _excerpt(text, 0, 60)
+    else:
+        # a bare advertising label in brackets that opens a line of text links: "[Werbung] Thiele, C. (2021) ..."
+        opening = _BRACKETED.match(text)
+        if opening and text_link_near and words.ad_label.search(opening.group(0).strip()):
+            return "label_only", _excerpt(text, 0, opening.end())
     return "none", ""
 
 

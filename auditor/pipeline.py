@@ -152,7 +152,7 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
         disclosures.wording(None, held_out),
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
-    if statements:
+    if any(s.kind in ("explanatory", "label_only") and not s.hidden for s in statements):
         found_links = _disclosed_cloaks(found_links, kept, groups, url, catalogue)
     page_host = urlsplit(url).hostname if url else None
     page = linkmodel.PageContext(
@@ -284,7 +284,8 @@ def _classify_links(
 def _disclosed_cloaks(
     found: list[Link], kept: Kept, groups: Sequence[segment.Group], url: str, catalogue: networks.Catalogue
 ) -> list[Link]:
-    """On a page that discloses affiliate links, its same-site cloak links in the content are affiliate links."""
+    """On a page that says it carries affiliate links (a visible statement or label, not a bare link to a
+    disclosure page), its same-site cloak links in the content are affiliate links."""
     page_host = urlsplit(url).hostname if url else None
     upgrades = links.cloak_siblings(
         [u for _, u in kept],

@@ -206,9 +206,13 @@ class Coverage:
                 self.frequency[term] = self.frequency.get(term, 0) + 1
         self.n = len(sentences)
 
+    def weight(self, term: str) -> float:
+        """The term's rarity in the reference: smoothed IDF over its sentences."""
+        return log((1 + self.n) / (1 + self.frequency.get(term, 0))) + 1
+
     def of(self, text: str) -> float:
         found = terms(text, self.ignore)
         if not found:
             return 0.0
-        weight = {t: log((1 + self.n) / (1 + self.frequency.get(t, 0))) + 1 for t in found}
+        weight = {t: self.weight(t) for t in found}
         return sum(w for t, w in weight.items() if t in self.vocabulary) / sum(weight.values())

@@ -52,3 +52,11 @@ def test_advertising_labels_need_affiliate_links_beside_them(text: str, near: bo
 def test_vague_terms_are_found() -> None:
     assert WORDING.vague.search("We may earn a commission")
     assert not WORDING.vague.search("We earn a commission on every sale through these links")
+
+
+def test_a_bracketed_label_may_open_a_line_of_affiliate_text_links() -> None:
+    line = "[Werbung] Thiele, C. (2021). Positiv führen: Stärken erkennen und nutzen. Freiburg: Haufe."
+    assert classify_text(line, WORDING, True, True)[0] == "label_only"
+    assert classify_text(line, WORDING, True, False)[0] == "none"  # beside an image banner: a display ad
+    prose = "Paid links are a risky SEO tactic that search engines punish, as three studies have shown by now."
+    assert classify_text(prose, WORDING, True, True)[0] == "none"

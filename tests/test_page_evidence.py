@@ -81,3 +81,9 @@ def test_a_link_inviting_readers_to_join_a_programme_is_a_sign_up_page(text: str
     href = "https://www.example-shop.com/?aff=12345&tag=blog-21"
     assert affiliate(page(f"<p><a href='{href}' rel='sponsored'>{text}</a></p>"))[href] is False
     assert affiliate(page(f"<p><a href='{href}' rel='sponsored'>Buy the kettle</a></p>"))[href] is True
+
+
+def test_a_bare_link_to_a_disclosure_page_makes_no_cloak_affiliate() -> None:
+    html = page("<p>Plan your day: <a href='/visit/opening-hours/'>opening hours</a>.</p>")
+    footer_link = html.replace("<footer>", "<footer><a href='/disclosure/'>Disclosure</a>")
+    assert affiliate(footer_link)["/visit/opening-hours/"] is False

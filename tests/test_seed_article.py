@@ -214,3 +214,18 @@ def test_backdrop_discount_weighs_a_shared_word_by_the_sentences_without_it() ->
     assert everywhere == pytest.approx(0.25)  # in 3 of 4 sentences: counts a quarter
     assert some == pytest.approx(0.5)  # in 2 of 4 sentences: counts half
     assert off_topic._coverage(article, terms("garlic")) == 0
+
+
+_ONE_PRODUCT = """<html><head><title>Acme X200 review: a kettle that keeps its word</title></head><body>
+<main><article><h1>Acme X200 review: a kettle that keeps its word</h1>
+<p>The Acme X200 heats a litre of water in four minutes, and the Acme X200 holds it within a degree.</p>
+<p>We poured from the Acme X200 every morning for a month and the Acme X200 never dripped.</p>
+<p>The handle of the Acme X200 stays cool, and the lid of the Acme X200 opens with one thumb.</p>
+<p>At its price the Acme X200 is the kettle we would buy again; the Acme X200 has earned its place.</p>
+{plug}
+<p>If you brew pour-over coffee every day, the Acme X200 is worth its counter space.</p>
+</article></main></body></html>"""
+
+
+def test_the_product_a_review_names_in_its_title_is_on_topic_however_often_it_is_named() -> None:
+    assert _off_topic(_ONE_PRODUCT.format(plug=_box("Acme X200 cordless kettle in white"))) == []

@@ -4,8 +4,9 @@ only the article's backdrop (the words it uses everywhere), not what it is about
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
-from math import log
 from typing import Any
 
 from auditor.checks import Evidence
@@ -61,8 +62,14 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
         return
     texts = [s for b in article for s in split_sentences(b.text)]
     article_terms = Coverage([*texts, page.title or ""], ignore)
+    # What the page is about: the names in its title (words the article writes capitalised mid-sentence, so
+    # "Acme X200" and "Helios" but not "solar"), less the field's words the plugs share among themselves ("AI"
+    # in three of four plugs under an AI story). A one-product review's title names its product.
+    in_plugs = Counter(t for _, plug in plugs for t in plug)
+    names = terms(" ".join(_NAME.findall(" ".join(texts))), ignore)
+    subject = {t for t in terms(page.title or "", ignore) if t in names and in_plugs[t] < 2}
     for block, plug in plugs:
-        coverage = _coverage(article_terms, plug)
+        coverage = _coverage(article_terms, plug, subject)
         if coverage < options["min_coverage"]:
             yield Evidence(
                 block.id,
@@ -80,7 +87,11 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             )
 
 
-def _coverage(article: Coverage, plug: set[str]) -> float:
+# A word written capitalised after a lowercase word, a comma or a colon: a name, not a sentence's first word.
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w-]*")
+
+
+def _coverage(article: Coverage, plug: set[str], subject: frozenset[str] | set[str] = frozenset()) -> float:
     """The share of the plug's content that the article covers, discounted for the article's backdrop.
 
     Each plug word weighs by how distinctive it is in the article (smoothed IDF over its sentences: a word the
@@ -90,14 +101,18 @@ def _coverage(article: Coverage, plug: set[str]) -> float:
     article's field, not that the article discusses it; a word found in a few sentences (a product's name, the
     thing a paragraph is about) counts almost fully. So a plug made of the field's common words and a product the
     article never mentions ("AI model performance testing kits") covers little of the article, while a plug
-    whose own distinctive words occur in it (the reviewed kettle's brand and model) still covers most."""
+    whose own distinctive words occur in it (the reviewed kettle's brand and model) still covers most. A word of
+    the page's `subject` (the names in its title, less the words the plugs share) is what the article is about,
+    and counts fully however often it is used: a one-product review names its product in every sentence."""
     if not plug or not article.n:
         return 0.0
     total = covered = 0.0
     for term in plug:
         found = article.frequency.get(term, 0)
-        weight = log((1 + article.n) / (1 + found)) + 1
+        weight = article.weight(term)
         total += weight
-        if found:
+        if term in subject:
+            covered += weight
+        elif found:
             covered += weight * (1 - found / article.n)
     return covered / total
