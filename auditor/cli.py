@@ -227,12 +227,14 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
 def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
     """Train the link and page-type models on a labelled corpus; their cards record the out-of-sample figures
     (use them with `models = "FOLDER"` in auditor.toml)."""
+    from auditor import pagetype
     from auditor.training import FILE, save
     from auditor.training import train as fit_model
 
-    if (folder / FILE).exists() and not force:
-        raise InputError(f"{folder / FILE} exists; use --force to overwrite it")
-    links, page_types = fit_model(corpus, folds)
+    for name in (FILE, pagetype.FILE):
+        if (folder / name).exists() and not force:
+            raise InputError(f"{folder / name} exists; use --force to overwrite it")
+    links, page_types = fit_model(corpus, folds, str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     save(links, folder, page_types)
     return 0

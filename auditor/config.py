@@ -37,9 +37,9 @@ class Config:
     user_agent: str = USER_AGENT
     rules: Mapping[str, RuleOverride] = field(default_factory=dict)
     source: str | None = None
-    held_out: frozenset[str] = frozenset()
     models: Path | None = None
     """A folder of models retrained on the user's own labelled pages (`auditor train`); None: the shipped ones."""
+    held_out: frozenset[str] = frozenset()
     """Sites scored out of sample (`auditor eval --cv`; no configuration file sets it): knowledge first met on
     their own pages (`seen_on` in the rule data) is left out, so that the score says what a new site would get."""
 
@@ -117,7 +117,7 @@ def from_mapping(data: Mapping[str, Any], where: str, folder: Path | None = None
         raw = data["models"]
         if not isinstance(raw, str) or not raw.strip():
             raise ConfigError(f"{where}: models must be the path of a folder written by `auditor train`")
-        models = (folder or Path.cwd()) / raw
+        models = ((folder or Path.cwd()) / raw).resolve()
         if not (models / "link-model.json").is_file():
             raise ConfigError(f"{where}: models {raw!r}: no link-model.json in {models}")
         values["models"] = models

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from auditor import layout
 from auditor.caseless import Caseless
 from auditor.errors import ConfigError
 from auditor.models import Disclosure, DisclosureKind, Placement, Region, Statement
-from auditor.rulefiles import held_out_only, rules_dir
+from auditor.rulefiles import patterns, rules_dir
 
 _KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "link_only": 1, "none": 0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
@@ -120,15 +120,6 @@ def _join(patterns: Sequence[str]) -> Caseless:
     return Caseless.pattern("|".join(f"(?:{p})" for p in patterns) or "$^")
 
 
-def _patterns(entries: Sequence[str | dict[str, Any]], held_out: frozenset[str]) -> list[str]:
-    """The pattern strings of a list, less those first met on a held-out site's pages (a {pattern, seen_on} table)."""
-    return [
-        e if isinstance(e, str) else str(e["pattern"])
-        for e in entries
-        if isinstance(e, str) or not held_out_only(e.get("seen_on", ()), held_out)
-    ]
-
-
 @cache
 def wording(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Wording:
     """All languages' wording merged: pages mix languages, and a German page may disclose in English.
@@ -141,7 +132,7 @@ def wording(path: Path | None = None, held_out: frozenset[str] = frozenset()) ->
     languages = [v for k, v in data.items() if isinstance(v, dict)]
 
     def merged(key: str) -> Caseless:
-        return _join([p for lang in languages for p in _patterns(lang.get(key, ()), held_out)])
+        return _join([p for lang in languages for p in patterns(lang.get(key, ()), held_out)])
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
     return Wording(

@@ -9,7 +9,6 @@ Labels are read only here, after the audit; the pipeline never sees them.
 from __future__ import annotations
 
 import csv
-import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -229,7 +228,7 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
         return report
     from sklearn.model_selection import GroupKFold
 
-    from auditor.training import fit, page_samples, page_type_model, page_type_sample, save
+    from auditor.training import fit, gather, page_type_model, save
 
     groups = [site(row) for row in rows]
     if folds > len(set(groups)):
@@ -240,9 +239,8 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
             fold = frozenset(groups[i] for i in test)
             folder = Path(scratch) / f"fold-{k}"
             folder.mkdir()
-            links = fit([s for i in train for s in page_samples(corpus, rows[i], held_out=fold)])
-            typed = [s for i in train if (s := page_type_sample(corpus, rows[i], held_out=fold)) is not None]
-            save(links, folder, page_type_model(typed))
+            data = gather(corpus, [rows[i] for i in train], held_out=fold)
+            save(fit(data.links), folder, page_type_model(data.page_types))
             for i in test:
                 scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
     report = Report(folds=folds)
@@ -251,11 +249,14 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
 
 
 def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
+    """One page audited and scored against its label; a page or label that cannot be read is scored as an error."""
+    from auditor.training import labelled_page
+
     path = corpus / row["local_file"]
-    label = json.loads((corpus / "labels" / f"{path.stem}.json").read_text(encoding="utf-8"))
     source = path.parent.name
     category = row.get("category", "")
     try:
+        _, label, _ = labelled_page(corpus, row)
         result = audit_file(path, url=row.get("page_url", "").strip(), config=config)
     except InputError as exc:
         return PageScore(path.stem, source, category, Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc))

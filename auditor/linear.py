@@ -46,11 +46,20 @@ class LinearModel:
         }
 
 
-@cache
 def load(source: Path, kind: str, required: bool = True) -> LinearModel | None:
-    """The model of this kind in `source`; None when it is not `required` and there is no such file."""
-    if not required and not source.is_file():
-        return None
+    """The model of this kind in `source`; None when it is not `required` and there is no such file. Read once
+    per version of the file: a model retrained in place is read again."""
+    try:
+        stamp: int | None = source.stat().st_mtime_ns
+    except OSError:
+        if not required:
+            return None
+        stamp = None
+    return _load(source, kind, stamp)
+
+
+@cache
+def _load(source: Path, kind: str, stamp: int | None) -> LinearModel:
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("kind") != kind:

@@ -37,7 +37,6 @@ ID_NAME_PARTS = ("tag", "aff", "partner", "pid", "ref", "sid", "subid", "camp", 
 TARGET_NAMES = frozenset("u url murl dest destination target to t link goto redirect ued p diurl gr_url r".split())
 _PRICE = re.compile(r"[$€£¥]\s?\d|\d\s?[$€£¥]|\b(usd|eur|gbp)\b", re.I)
 _CODE = re.compile(r"^[A-Za-z0-9]{4,10}$")
-_TAG_VALUE = re.compile(r"^[\w.-]+-2\d$")
 _BUTTON = re.compile(r"btn|button|cta|call-to-action")
 _TOKEN = re.compile(r"[^a-z0-9]+")
 
@@ -90,7 +89,7 @@ def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, cata
                 host = inner.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].lower()
                 if host and site_of(host) != url.site:
                     found["param_url_other_site"] = 1.0
-        if _TAG_VALUE.match(value):
+        if catalogue.tag_value.match(value):
             found["value_associate_id"] = 1.0
         if name_of_site and len(name_of_site) >= 4 and name_of_site in value.lower() and not same_site:
             found["value_names_publisher"] = 1.0

@@ -16,7 +16,7 @@ from lxml import etree
 from auditor import layout
 from auditor.caseless import Caseless, lowercased
 from auditor.errors import ConfigError
-from auditor.rulefiles import held_out_only, rules_dir
+from auditor.rulefiles import held_out_only, patterns, rules_dir
 
 # Second-level labels under which registries sell names (example.co.uk, example.com.au): enough to tell
 # "same site" apart without shipping the whole Public Suffix List.
@@ -138,12 +138,8 @@ def _network(entry: dict[str, Any]) -> Network:
 
 
 def _kept(entries: Any, held_out: frozenset[str]) -> list[Any]:
-    """The entries (tables, or path strings) not first met on a held-out site's pages (`seen_on`)."""
-    return [e for e in entries if not (isinstance(e, dict) and held_out_only(e.get("seen_on", ()), held_out))]
-
-
-def _pattern(entry: str | dict[str, Any]) -> str:
-    return entry if isinstance(entry, str) else str(entry["pattern"])
+    """The entries not first met on a held-out site's pages (`seen_on`)."""
+    return [e for e in entries if not held_out_only(e.get("seen_on", ()), held_out)]
 
 
 @cache
@@ -167,7 +163,8 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
     cloaks = data.get("cloaks", {})
     evidence = data.get("evidence", {})
     scripts = tuple(_script(s) for s in _kept(data.get("script", ()), held_out))
-    cloak_paths = [_pattern(p) for p in _kept(cloaks.get("paths", ["$^"]), held_out)] or ["$^"]
+    cloak_paths = patterns(cloaks.get("paths", ()), held_out) or ["$^"]
+    signup = patterns(data.get("signup", {}).get("text", ()), held_out) or ["$^"]
     return Catalogue(
         networks=networks,
         by_domain={k: tuple(v) for k, v in by_domain.items()},
@@ -179,7 +176,7 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
             for r in _kept(data.get("redirector", ()), held_out)
         },
         negatives=tuple(_network(e) for e in _kept(data.get("negative", ()), held_out)),
-        signup_text=re.compile("|".join(f"(?:{p})" for p in data.get("signup", {}).get("text", ["$^"])), re.I),
+        signup_text=re.compile("|".join(f"(?:{p})" for p in signup), re.I),
         cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloak_paths), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
         endpoints=frozenset(cloaks.get("endpoints", ())),

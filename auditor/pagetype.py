@@ -63,21 +63,27 @@ class PageTypeModel:
         }
 
 
-@cache
 def load(folder: Path | None = None) -> PageTypeModel | None:
     """The shipped model, or the one in a folder of retrained models; None where there is none (a user's corpus
-    whose labels give no page types)."""
+    whose labels give no page types). Read once per version of the file."""
     source = (folder or rules_dir()) / FILE
-    if not source.is_file():
+    try:
+        stamp = source.stat().st_mtime_ns
+    except OSError:
         return None
+    return _load(source, stamp)
+
+
+@cache
+def _load(source: Path, stamp: int) -> PageTypeModel:
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} file")
         weights = {str(t): {str(k): float(v) for k, v in w.items()} for t, w in data["weights"].items()}
         intercepts = {str(t): float(v) for t, v in data["intercepts"].items()}
-        if set(weights) != set(intercepts):
-            raise ValueError("every type needs weights and an intercept")
+        if set(weights) != set(intercepts) or len(weights) < 2:
+            raise ValueError("two types or more, each with weights and an intercept")
         return PageTypeModel(intercepts, weights, data.get("card", {}))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"cannot read the page-type model {source}: {exc}") from None
@@ -98,7 +104,7 @@ def features(
     headings: Iterable[str],
     ld_types: Iterable[str],
     affiliate_links: int,
-    editorial_words: int,
+    main_words: int,
     boxes: int,
 ) -> dict[str, float]:
     """Words of the title ("t:"), the address path ("u:") and the headings ("h:"), the structured-data types
@@ -121,5 +127,5 @@ def features(
     found["headings"] = min(len(heads), 30) / 30
     found["affiliate_links"] = min(affiliate_links, 40) / 40
     found["product_boxes"] = min(boxes, 10) / 10
-    found["words"] = min(editorial_words, 4000) / 4000
+    found["words"] = min(main_words, 4000) / 4000
     return found

@@ -165,14 +165,17 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
     return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
 
 
-def link_features(data: bytes, url: str, held_out: frozenset[str] = frozenset()) -> list[tuple[Link, dict[str, float]]]:
-    """Every link of the page with the link model's features (`auditor train` learns from these)."""
+def training_inputs(
+    data: bytes, url: str, held_out: frozenset[str] = frozenset()
+) -> tuple[list[tuple[Link, dict[str, float]]], dict[str, float]]:
+    """What `auditor train` learns from a page: every link with the link model's features, and the page-type
+    model's features, read exactly as an audit reads them."""
     seen = _read(data, url, None, held_out)
     found = [
         (link, linkmodel.features(anchor, target, content, seen.page, seen.catalogue))
         for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
     ]
-    return found
+    return found, page_type_features(seen.read, url, seen.links)
 
 
 def analyse(
@@ -187,6 +190,7 @@ def analyse(
     doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context = _read(
         data, url, encoding, held_out
     )
+    kind = _page_type(read, url, found_links, models)  # read before the link model, as `auditor train` reads it
     model = linkmodel.load(models)
     if model is not None:
         found_links = linkmodel.apply(model, found_links, kept, in_content, context, catalogue)
@@ -204,40 +208,29 @@ def analyse(
         canonical=_canonical(read.canonical, url),
         robots=read.robots,
         notes=doc.notes,
-        page_type=_page_type(read, url, found_links, blocks, models),
+        page_type=kind,
     )
     page.metrics.update(metrics(page, unresolved))
     return page
 
 
-def page_type_inputs(data: bytes, url: str, held_out: frozenset[str] = frozenset()) -> dict[str, float]:
-    """The page-type model's features of a page (`auditor train` learns from these)."""
-    seen = _read(data, url, None, held_out)
-    blocks = _blocks(seen.groups, seen.links, {s.block: s for s in seen.statements})
-    return page_type_features(seen.read, url, seen.links, blocks)
-
-
-def _page_type(
-    read: layout.Layout, url: str, found: Sequence[Link], blocks: Sequence[Block], models: Path | None
-) -> PageType | None:
+def _page_type(read: layout.Layout, url: str, found: Sequence[Link], models: Path | None) -> PageType | None:
     model = pagetype.load(models)
     if model is None:
         return None
-    kind, confidence = model.predict(page_type_features(read, url, found, blocks))
+    kind, confidence = model.predict(page_type_features(read, url, found))
     return PageType(kind, confidence)
 
 
-def page_type_features(
-    read: layout.Layout, url: str, found: Sequence[Link], blocks: Sequence[Block]
-) -> dict[str, float]:
-    """The page-type model's features of a page read this far."""
+def page_type_features(read: layout.Layout, url: str, found: Sequence[Link]) -> dict[str, float]:
+    """The page-type model's features of a page read as far as its catalogued links (before the link model)."""
     return pagetype.features(
         read.title,
         urlsplit(url).path if url else "",
         [p.text for p in read.pieces if p.heading and p.text],
         pagetype.structured_types(read.scripts),
         sum(link.affiliate for link in found),
-        sum(b.words for b in blocks if b.kind == "editorial"),
+        sum(p.words for p in read.pieces if p.region == "main"),
         len({p.box for p in read.pieces if p.box is not None}),
     )
 

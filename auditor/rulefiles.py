@@ -55,6 +55,16 @@ def held_out_only(seen_on: Iterable[str], held_out: frozenset[str]) -> bool:
     return bool(sites) and held_out.issuperset(sites)
 
 
+def patterns(entries: Iterable[str | Mapping[str, Any]], held_out: frozenset[str] = frozenset()) -> list[str]:
+    """The regular expressions of a rule-data list: strings, or {pattern, seen_on} tables for those first met on
+    labelled pages, less the ones met only on held-out sites."""
+    return [
+        e if isinstance(e, str) else str(e["pattern"])
+        for e in entries
+        if isinstance(e, str) or not held_out_only(e.get("seen_on", ()), held_out)
+    ]
+
+
 def rules_dir() -> Path:
     """Where the shipped rule files are: inside the installed package, or beside it in a source checkout."""
     here = Path(__file__).resolve().parent

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from auditor import pagetype
-from auditor.errors import InputError
+from auditor.errors import AuditError, InputError
 from auditor.linear import LinearModel
 from auditor.linkmodel import RULE_NETWORKS, candidate
 from auditor.pagetype import TYPES, PageTypeModel
@@ -38,46 +38,66 @@ FILE = "link-model.json"
 
 @dataclass(frozen=True, slots=True)
 class Sample:
+    """One link of a labelled page, as the link model sees it, and whether the label calls it affiliate."""
+
     page: str
     href: str
     features: dict[str, float]
     positive: bool
 
 
-def page_samples(corpus: Path, row: dict[str, str], held_out: frozenset[str] = frozenset()) -> list[Sample]:
-    """One sample per distinct href of a labelled page (its first link) with a candidate's shape that no network,
-    redirector or lookalike of the catalogue names; links the label calls unresolvable are left out, as neither
-    right nor wrong."""
-    from auditor.pipeline import link_features
+@dataclass
+class TrainingData:
+    """What the models learn from: the link model's samples and the page-type model's (features, type) pairs."""
 
+    links: list[Sample] = field(default_factory=list)
+    page_types: list[tuple[dict[str, float], str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Pages that could not be read or audited, with why: they teach nothing (the eval reports them as errors)."""
+
+
+def labelled_page(corpus: Path, row: dict[str, str]) -> tuple[Path, dict[str, Any], bytes]:
+    """A manifest row's page bytes and label; an InputError naming the file when either cannot be read."""
     path = corpus / row["local_file"]
-    label = json.loads((corpus / "labels" / f"{path.stem}.json").read_text(encoding="utf-8"))
-    affiliate = {a["href"] for a in label.get("affiliate_links", [])}
-    unresolved = {u["href"] if isinstance(u, dict) else u for u in label.get("unresolved", [])}
+    label_path = corpus / "labels" / f"{path.stem}.json"
     try:
+        label = json.loads(label_path.read_text(encoding="utf-8"))
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
-    seen: dict[str, Sample] = {}
-    for link, features in link_features(data, row.get("page_url", "").strip(), held_out):
-        named = (link.affiliate and link.network not in RULE_NETWORKS) or (not link.affiliate and link.evidence)
-        if named or not candidate(features) or link.raw_href in seen or link.raw_href in unresolved:
+        raise InputError(f"{exc.filename or path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{label_path}: not a label file ({exc})") from None
+    if not isinstance(label, dict):
+        raise InputError(f"{label_path}: not a label file (a JSON object)")
+    return path, label, data
+
+
+def gather(corpus: Path, rows: list[dict[str, str]], held_out: frozenset[str] = frozenset()) -> TrainingData:
+    """The training data of these rows. Links: one sample per distinct href of a page (its first link) with a
+    candidate's shape that no network, redirector or lookalike of the catalogue names; links the label calls
+    unresolvable are left out, as neither right nor wrong. Page types: each page whose label gives one."""
+    from auditor.pipeline import training_inputs
+
+    found = TrainingData()
+    for row in rows:
+        try:
+            path, label, data = labelled_page(corpus, row)
+            links, page_features = training_inputs(data, row.get("page_url", "").strip(), held_out)
+        except AuditError as exc:
+            found.skipped.append(f"{row['local_file']}: {exc}")
             continue
-        seen[link.raw_href] = Sample(path.stem, link.raw_href, features, link.raw_href in affiliate)
-    return list(seen.values())
-
-
-def page_type_sample(
-    corpus: Path, row: dict[str, str], held_out: frozenset[str] = frozenset()
-) -> tuple[dict[str, float], str] | None:
-    """A labelled page's page-type features and its labelled type (None when the label gives none)."""
-    from auditor.pipeline import page_type_inputs
-
-    path = corpus / row["local_file"]
-    label = json.loads((corpus / "labels" / f"{path.stem}.json").read_text(encoding="utf-8"))
-    if label.get("page_type") not in TYPES:
-        return None
-    return page_type_inputs(path.read_bytes(), row.get("page_url", "").strip(), held_out), label["page_type"]
+        affiliate = {a.get("href") for a in label.get("affiliate_links", []) if isinstance(a, dict)}
+        unresolved = {u.get("href") if isinstance(u, dict) else u for u in label.get("unresolved", [])}
+        seen: set[str] = set()
+        for link, features in links:
+            named = (link.affiliate and link.network not in RULE_NETWORKS) or (not link.affiliate and link.evidence)
+            if named or not candidate(features) or link.raw_href in seen or link.raw_href in unresolved:
+                continue
+            seen.add(link.raw_href)
+            found.links.append(Sample(path.stem, link.raw_href, features, link.raw_href in affiliate))
+        if label.get("page_type") in TYPES:
+            found.page_types.append((page_features, label["page_type"]))
+    return found
 
 
 def fit_page_types(samples: list[tuple[dict[str, float], str]], card: dict[str, Any] | None = None) -> PageTypeModel:
@@ -151,15 +171,16 @@ def page_type_model(
     return fit_page_types(samples, card) if len({kind for _, kind in samples}) >= 2 else None
 
 
-def train(corpus: Path, folds: int = 5) -> tuple[LinearModel, PageTypeModel | None]:
+def train(corpus: Path, folds: int = 5, output: str = "rules") -> tuple[LinearModel, PageTypeModel | None]:
     """The models fitted on the whole corpus, with cards of their data and their out-of-sample figures."""
     from auditor.evaluation import evaluate, labelled_rows, site
 
     rows = labelled_rows(corpus)
-    samples = [s for row in rows for s in page_samples(corpus, row)]
+    data = gather(corpus, rows)
+    samples = data.links
     figures = evaluate(corpus, folds=folds).summary()["overall"]
     digest = corpus_hash(corpus, rows)
-    trained, command = date.today().isoformat(), f"auditor train CORPUS --cv {folds} -o rules"
+    trained, command = date.today().isoformat(), f"auditor train CORPUS --cv {folds} -o {output}"
     method = f"{folds}-fold cross-validation grouped by site; each fold's models and knowledge never saw it"
     card = {
         "trained": trained,
@@ -171,7 +192,8 @@ def train(corpus: Path, folds: int = 5) -> tuple[LinearModel, PageTypeModel | No
             "links": len(samples),
             "affiliate_links": sum(s.positive for s in samples),
         },
-        "model": f"logistic regression (scikit-learn, C={C}), threshold {THRESHOLD}",
+        "model": f"logistic regression (scikit-learn, C={C}), threshold {THRESHOLD}; C and the threshold were "
+        "chosen by the same cross-validation whose figures are below, which flatters them a little",
         "features": "linkmodel.features: URL shape, the link's element, its page; no host or id of any page",
         "out_of_sample": {
             "method": method,
@@ -182,7 +204,7 @@ def train(corpus: Path, folds: int = 5) -> tuple[LinearModel, PageTypeModel | No
             "placement_accuracy": figures["placement_accuracy"],
         },
     }
-    typed = [s for row in rows if (s := page_type_sample(corpus, row)) is not None]
+    typed = data.page_types
     types_card = {
         "trained": trained,
         "command": command,

@@ -1,5 +1,5 @@
 """The link model: its features, its verdicts with their why, its file format, and retraining on a user's own
-labelled pages with `auditor train` and `link_model` in the configuration."""
+labelled pages with `auditor train` and `models` in the configuration."""
 
 from __future__ import annotations
 
@@ -84,17 +84,21 @@ def test_a_user_retrains_the_model_on_their_own_pages(tmp_path: Path) -> None:
         (corpus / "labels" / f"{name}.json").write_text(json.dumps(label), encoding="utf-8")
         rows.append(f"pages/mine/{name}.html\t{'affiliate_positive' if paid else 'editorial_negative'}"
                     f"\thttps://{site}/picks/\t{site}")  # fmt: skip
+    (corpus / "pages" / "mine" / "empty.html").write_bytes(b"")  # a page that cannot be audited teaches nothing
+    (corpus / "labels" / "empty.json").write_text('{"affiliate_links": []}', encoding="utf-8")
+    rows.append("pages/mine/empty.html\teditorial_negative\thttps://empty.example/\tempty.example")
     (corpus / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "models"
     done = CliRunner().invoke(main, ["train", str(corpus), "-o", str(out), "--cv", "2"])
     assert done.exit_code == 0, done.output
     card = json.loads((out / "link-model.json").read_text(encoding="utf-8"))["card"]
-    assert card["data"]["pages"] == 16 and card["data"]["affiliate_links"] == 24
+    assert card["data"]["pages"] == 17 and card["data"]["affiliate_links"] == 24
     assert len(card["data"]["corpus_sha256"]) == 64
     html = _page("site9.example", 2, True)
     found = audit_html(html, url="https://site9.example/picks/", config=Config(models=out)).links
     assert [link.network for link in found] == ["model", "model"]
     assert "link model, p=" in found[0].evidence
+    assert audit_html(html, url="https://site9.example/picks/", config=Config(models=out)).page_type is None
     shipped = audit_html(_page("site9.example", 2, False), url="https://site9.example/picks/").links
     assert not any(link.affiliate for link in shipped)
 
@@ -106,7 +110,7 @@ def test_the_configuration_names_a_retrained_model(tmp_path: Path) -> None:
     model = LinearModel("links", {"path:go": 1.0}, -1.0, 0.9).to_json()
     (tmp_path / "mine" / "link-model.json").write_text(json.dumps(model), encoding="utf-8")
     (tmp_path / "auditor.toml").write_text('models = "mine"\n', encoding="utf-8")
-    assert load_config(directory=tmp_path).models == tmp_path / "mine"
+    assert load_config(directory=tmp_path).models == (tmp_path / "mine").resolve()
     (tmp_path / "auditor.toml").write_text('models = "none"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"no link-model\.json"):
         load_config(directory=tmp_path)

@@ -1,5 +1,5 @@
 """The page type: what a page says of itself (structured data, title, address, headings) read by the shipped
-model, reported in the JSON with its confidence; a retrained folder without page types reports none."""
+model, reported in the JSON with its confidence."""
 
 from __future__ import annotations
 
