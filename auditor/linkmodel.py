@@ -38,7 +38,9 @@ TARGET_NAMES = frozenset("u url murl dest destination target to t link goto redi
 _PRICE = re.compile(r"[$€£¥]\s?\d|\d\s?[$€£¥]|\b(usd|eur|gbp)\b", re.I)
 _CODE = re.compile(r"^[A-Za-z0-9]{4,10}$")
 _BUTTON = re.compile(r"btn|button|cta|call-to-action")
-_TOKEN = re.compile(r"[^a-z0-9]+")
+# A redirect word standing alone between separators of the path ("/go/", "go.php", "/en/go/"), not inside a word.
+_REDIRECT = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(REDIRECT_WORDS, key=len, reverse=True)) + r")(?![a-z0-9])")
+_SCRIPTS = frozenset(("php", "asp", "aspx", "ashx", "cfm"))
 
 
 def load(folder: Path | None = None) -> LinearModel | None:
@@ -59,22 +61,21 @@ class PageContext:
     """How many links of the page go to each host."""
 
 
-def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, catalogue: Catalogue) -> dict[str, float]:
-    """The link's features: its URL's shape, its element, its page. Binary unless named otherwise."""
+def shape(url: Url, page: PageContext, catalogue: Catalogue) -> dict[str, float]:
+    """The features of the link's URL: where it goes, the words of its host and path, what its query carries."""
     parts = url.parts
     found: dict[str, float] = {}
     same_site = page.site is not None and url.site == page.site
     found["same_site" if same_site else "other_site"] = 1.0
-    first = url.host.split(".")[0]
-    if first in REDIRECT_WORDS:
+    if url.host.split(".", 1)[0] in REDIRECT_WORDS:
         found["host_redirect_word"] = 1.0
     path = parts.path or "/"
-    segments = [s for s in path.split("/") if s]
-    for word in {w for s in segments for w in _TOKEN.split(s.lower())} & REDIRECT_WORDS:
+    for word in _REDIRECT.findall(path.lower()):
         found[f"path:{word}"] = 1.0
-    if len(segments) == 1 and _CODE.match(segments[0]) and not segments[0].islower() and not segments[0].isalpha():
+    code = path.strip("/")
+    if "/" not in code and _CODE.match(code) and not code.islower() and not code.isalpha():
         found["path_short_code"] = 1.0  # a short link's code: mixed case with digits ("G15OL", "3uwo2aD")
-    if "." in path.rsplit("/", 1)[-1] and path.rsplit(".", 1)[-1].lower() in ("php", "asp", "aspx", "ashx", "cfm"):
+    if path.rsplit(".", 1)[-1].lower() in _SCRIPTS and "." in path.rsplit("/", 1)[-1]:
         found["path_script"] = 1.0
     params = parse_qsl(parts.query, keep_blank_values=False) if parts.query else []
     name_of_site = page.site.split(".")[0] if page.site else None
@@ -95,6 +96,20 @@ def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, cata
             found["value_names_publisher"] = 1.0
     if params:
         found["params"] = min(len(params), 6) / 6
+    return found
+
+
+def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, catalogue: Catalogue) -> dict[str, float]:
+    """The link's features: its URL's shape, its element, its page. Binary unless named otherwise."""
+    found = shape(url, page, catalogue)
+    _add_element(found, anchor, in_content, page, url, catalogue)
+    return found
+
+
+def _add_element(
+    found: dict[str, float], anchor: Anchor, in_content: bool, page: PageContext, url: Url, catalogue: Catalogue
+) -> None:
+    """The features of the link's element and of its page."""
     if any(r == "sponsored" for r in anchor.rel):
         found["rel_sponsored"] = 1.0
     if any(r == "nofollow" for r in anchor.rel):
@@ -120,7 +135,6 @@ def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, cata
     if page.catalogued:
         found["page_has_catalogued"] = 1.0
     found["host_links"] = min(page.per_host.get(url.host, 1), 20) / 20
-    return found
 
 
 # Verdicts of the catalogue's page-evidence rules (cloaks, merchant ids, partner storefronts): the model learns
@@ -128,6 +142,16 @@ def features(anchor: Anchor, url: Url, in_content: bool, page: PageContext, cata
 RULE_NETWORKS = frozenset(("cloak", "merchant-id", "cobranded"))
 # The URL shapes that make a link a candidate at all: the model is never asked about an ordinary link.
 _CANDIDATE = ("param_url", "param_id_name", "path_short_code", "host_redirect_word", "value_associate_id")
+
+
+def _may_be_candidate(url: Url) -> bool:
+    """A quick test of what `shape` would find: a query, or a redirect word or short code in host or path."""
+    path = url.parts.path
+    return bool(
+        url.parts.query
+        or url.host.split(".", 1)[0] in REDIRECT_WORDS
+        or (path and path != "/" and (_REDIRECT.search(path.lower()) or _CODE.match(path.strip("/"))))
+    )
 
 
 def candidate(features: Mapping[str, float]) -> bool:
@@ -149,9 +173,12 @@ def apply(
     for i, (link, (anchor, target), content) in enumerate(zip(found, kept, in_content, strict=True)):
         if link.affiliate or link.evidence:
             continue
-        shown = features(anchor, target, content, page, catalogue)
+        if not _may_be_candidate(target):
+            continue  # most links: no query, no redirect word, no short code
+        shown = shape(target, page, catalogue)  # the URL alone tells whether the link is a candidate at all
         if not candidate(shown):
             continue
+        _add_element(shown, anchor, content, page, target, catalogue)
         p = model.probability(shown)
         if p >= model.threshold:
             out[i] = link._replace(

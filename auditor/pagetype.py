@@ -37,13 +37,22 @@ class PageTypeModel:
     weights: Mapping[str, Mapping[str, float]]
     """Per type, its feature weights."""
     card: Mapping[str, Any] = field(default_factory=dict)
+    by_feature: Mapping[str, tuple[tuple[str, float], ...]] = field(init=False, repr=False, compare=False)
+    """The same weights by feature: a page has few of the model's features, so they are looked up once each."""
+
+    def __post_init__(self) -> None:
+        table: dict[str, list[tuple[str, float]]] = {}
+        for kind, weights in self.weights.items():
+            for name, weight in weights.items():
+                table.setdefault(name, []).append((kind, weight))
+        object.__setattr__(self, "by_feature", {name: tuple(pairs) for name, pairs in table.items()})
 
     def scores(self, features: Mapping[str, float]) -> dict[str, float]:
         """The probability of each type (softmax of the types' linear scores)."""
-        z = {
-            t: self.intercepts[t] + sum(w.get(name, 0.0) * v for name, v in features.items())
-            for t, w in self.weights.items()
-        }
+        z = dict(self.intercepts)
+        for name, value in features.items():
+            for kind, weight in self.by_feature.get(name, ()):
+                z[kind] += weight * value
         top = max(z.values())
         exp = {t: math.exp(v - top) for t, v in z.items()}
         total = sum(exp.values())

@@ -65,8 +65,10 @@ def patterns(entries: Iterable[str | Mapping[str, Any]], held_out: frozenset[str
     ]
 
 
+@cache
 def rules_dir() -> Path:
-    """Where the shipped rule files are: inside the installed package, or beside it in a source checkout."""
+    """Where the shipped rule files are: inside the installed package, or beside it in a source checkout (found
+    once: every page asks, for its models)."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "rules", here.parent / "rules"):
         if (candidate / "networks.toml").is_file():
