@@ -67,6 +67,8 @@ class BlockText(NamedTuple):
     """Texts of its links that may name a disclosure page (short, with one of the `link_keywords`)."""
     hidden: bool = False
     ad_slot: bool = False
+    labels: tuple[str, ...] = ()
+    """The short texts of a product box's own elements ("ANZEIGE" under a price box), where a block is a box."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,13 @@ def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
                 labels_links and block.affiliate_near,
                 labels_links and block.text_link_near,
             )
+        trails = False
+        if kind == "none" and block.labels and block.text_link_near and not block.ad_slot:
+            # a bare advertising label inside a product box labels the box's links ("Preisvergleich ... ANZEIGE");
+            # unless it opens the box, it comes after them
+            label = next((t for t in block.labels if words.ad_label.search(t)), None)
+            if label is not None:
+                kind, excerpt, trails = "label_only", label, not block.text.startswith(label)
         for link_text in block.link_texts if kind == "none" else ():
             # a footer link may name several pages at once: "Privacy / DMCA / Affiliate and FTC Disclosure"
             if any(words.link_only.search(part.strip(" .:»›>")) for part in _LINK_PARTS.split(link_text)):
@@ -258,6 +267,7 @@ def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
                 order=block.id,
                 vague_terms=vague,
                 hidden=block.hidden,
+                trails_link=trails,
             )
         )
     return statements

@@ -322,6 +322,7 @@ def _block_texts(
             tuple(link_texts.get(i, ())),
             g.hidden,
             g.ad_slot,
+            tuple(p.text for p in g.pieces if 0 < len(p.text) <= 30) if len(g.pieces) > 1 else (),
         )
         for i, g in enumerate(groups)
     ]

@@ -87,3 +87,15 @@ def test_a_bare_link_to_a_disclosure_page_makes_no_cloak_affiliate() -> None:
     html = page("<p>Plan your day: <a href='/visit/opening-hours/'>opening hours</a>.</p>")
     footer_link = html.replace("<footer>", "<footer><a href='/disclosure/'>Disclosure</a>")
     assert affiliate(footer_link)["/visit/opening-hours/"] is False
+
+
+def test_a_bare_advertising_label_inside_a_price_box_labels_its_links() -> None:
+    box = (
+        "<div class='product-box'><h4>Price comparison</h4>"
+        "<p><a href='https://www.amazon.de/dp/B000TEST01?tag=pub-21'>Kettle X</a></p><p>ab 19,99 €</p>"
+        "<p><a href='https://www.amazon.de/dp/B000TEST02?tag=pub-21'>Kettle Y</a></p><p>ab 24,99 €</p>"
+        "<p class='caption'>{label}</p></div>"
+    )
+    disclosure = audit_html(page(box.format(label="ANZEIGE")), url=URL).disclosure
+    assert (disclosure.kind, disclosure.placement) == ("label_only", "after_first_affiliate_link")
+    assert audit_html(page(box.format(label="Shipping extra")), url=URL).disclosure.kind == "none"
