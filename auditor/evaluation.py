@@ -204,9 +204,19 @@ def labelled_rows(corpus: Path) -> list[dict[str, str]]:
     manifest = corpus / "MANIFEST.tsv"
     if not manifest.is_file():
         raise InputError(f"{corpus}: no MANIFEST.tsv here; is this a corpus folder?")
-    with manifest.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return [row for row in rows if (corpus / "labels" / f"{Path(row['local_file']).stem}.json").is_file()]
+    try:
+        with manifest.open(encoding="utf-8") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            if "local_file" not in (reader.fieldnames or ()):
+                raise InputError(f"{manifest}: no local_file column (the page's path in the corpus)")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{manifest}: cannot read it ({exc})") from None
+    return [
+        row
+        for row in rows
+        if row.get("local_file") and (corpus / "labels" / f"{Path(row['local_file']).stem}.json").is_file()
+    ]
 
 
 def site(row: dict[str, str]) -> str:

@@ -114,3 +114,10 @@ def test_the_configuration_names_a_retrained_model(tmp_path: Path) -> None:
     (tmp_path / "auditor.toml").write_text('models = "none"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"no link-model\.json"):
         load_config(directory=tmp_path)
+
+
+def test_a_manifest_without_its_columns_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "MANIFEST.tsv").write_text("file\turl\nx.html\thttps://a.example/\n", encoding="utf-8")
+    for command in (["eval", str(tmp_path)], ["train", str(tmp_path), "-o", str(tmp_path / "out")]):
+        done = CliRunner().invoke(main, command)
+        assert done.exit_code == 2 and "no local_file column" in done.output, done.output
