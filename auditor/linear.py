@@ -1,6 +1,7 @@
-"""A fitted linear classifier as plain data: feature weights, an intercept, the verdict's threshold and a card of
-its data and out-of-sample figures. Shipped as JSON (never a pickle) and scored with a dot product, so that an
-audit needs no scikit-learn; `training` fits it with scikit-learn's logistic regression."""
+"""Fitted linear classifiers as plain data: feature weights, intercepts, a verdict's threshold and a card of
+their data and out-of-sample figures; two-class (`LinearModel`) or one model per class (`SoftmaxModel`). Shipped
+as JSON (never a pickle) and scored with dot products, so that an audit needs no scikit-learn; `training` fits
+them with scikit-learn's logistic regression."""
 
 from __future__ import annotations
 
@@ -46,24 +47,86 @@ class LinearModel:
         }
 
 
-def load(source: Path, kind: str, required: bool = True) -> LinearModel | None:
-    """The model of this kind in `source`; None when it is not `required` and there is no such file. Read once
-    per version of the file: a model retrained in place is read again."""
+@dataclass(frozen=True, slots=True)
+class SoftmaxModel:
+    """A linear model per class, read as one: the class whose model scores highest, with its softmax probability."""
+
+    kind: str
+    intercepts: Mapping[str, float]
+    weights: Mapping[str, Mapping[str, float]]
+    """Per class, its feature weights."""
+    card: Mapping[str, Any] = field(default_factory=dict)
+    by_feature: Mapping[str, tuple[tuple[str, float], ...]] = field(init=False, repr=False, compare=False)
+    """The same weights by feature: a page has few of the model's features, so they are looked up once each."""
+
+    def __post_init__(self) -> None:
+        table: dict[str, list[tuple[str, float]]] = {}
+        for name_of_class, weights in self.weights.items():
+            for name, weight in weights.items():
+                table.setdefault(name, []).append((name_of_class, weight))
+        object.__setattr__(self, "by_feature", {name: tuple(pairs) for name, pairs in table.items()})
+
+    def scores(self, features: Mapping[str, float]) -> dict[str, float]:
+        """The probability of each class (softmax of the classes' linear scores)."""
+        z = dict(self.intercepts)
+        for name, value in features.items():
+            for name_of_class, weight in self.by_feature.get(name, ()):
+                z[name_of_class] += weight * value
+        top = max(z.values())
+        exp = {c: math.exp(v - top) for c, v in z.items()}
+        total = sum(exp.values())
+        return {c: v / total for c, v in exp.items()}
+
+    def predict(self, features: Mapping[str, float]) -> tuple[str, float]:
+        scores = self.scores(features)
+        best = max(scores, key=scores.__getitem__)
+        return best, scores[best]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "kind": self.kind,
+            "intercepts": dict(self.intercepts),
+            "weights": {c: dict(sorted(w.items())) for c, w in self.weights.items()},
+            "card": dict(self.card),
+        }
+
+
+def _stamp(source: Path) -> int | None:
+    """The file's version (its modification time), or None where there is no such file: a model retrained in
+    place is read again."""
     try:
-        stamp: int | None = source.stat().st_mtime_ns
+        return source.stat().st_mtime_ns
     except OSError:
-        if not required:
-            return None
-        stamp = None
-    return _load(source, kind, stamp)
+        return None
+
+
+def load(source: Path, kind: str, required: bool = True) -> LinearModel | None:
+    """The two-class model of this kind in `source`; None when it is not `required` and there is no such file.
+    Read once per version of the file."""
+    stamp = _stamp(source)
+    if stamp is None and not required:
+        return None
+    return _linear(source, kind, stamp)
+
+
+def load_softmax(source: Path, kind: str) -> SoftmaxModel | None:
+    """The many-class model of this kind in `source`, or None where there is no such file."""
+    stamp = _stamp(source)
+    return None if stamp is None else _softmax(source, kind, stamp)
+
+
+def _read(source: Path, kind: str) -> dict[str, Any]:
+    data = json.loads(source.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("kind") != kind:
+        raise ValueError(f"not a {FORMAT} file of {kind}")
+    return data
 
 
 @cache
-def _load(source: Path, kind: str, stamp: int | None) -> LinearModel:
+def _linear(source: Path, kind: str, stamp: int | None) -> LinearModel:
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("kind") != kind:
-            raise ValueError(f"not a {FORMAT} file of {kind}")
+        data = _read(source, kind)
         return LinearModel(
             kind=kind,
             weights={str(k): float(v) for k, v in data["weights"].items()},
@@ -71,5 +134,18 @@ def _load(source: Path, kind: str, stamp: int | None) -> LinearModel:
             threshold=float(data["threshold"]),
             card=data.get("card", {}),
         )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"cannot read the {kind} model {source}: {exc}") from None
+
+
+@cache
+def _softmax(source: Path, kind: str, stamp: int) -> SoftmaxModel:
+    try:
+        data = _read(source, kind)
+        weights = {str(c): {str(k): float(v) for k, v in w.items()} for c, w in data["weights"].items()}
+        intercepts = {str(c): float(v) for c, v in data["intercepts"].items()}
+        if set(weights) != set(intercepts) or len(weights) < 2:
+            raise ValueError("two classes or more, each with weights and an intercept")
+        return SoftmaxModel(kind, intercepts, weights, data.get("card", {}))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"cannot read the {kind} model {source}: {exc}") from None

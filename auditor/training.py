@@ -19,9 +19,9 @@ from typing import Any
 
 from auditor import pagetype
 from auditor.errors import AuditError, InputError
-from auditor.linear import LinearModel
+from auditor.linear import LinearModel, SoftmaxModel
 from auditor.linkmodel import RULE_NETWORKS, candidate
-from auditor.pagetype import TYPES, PageTypeModel
+from auditor.pagetype import KIND, TYPES
 
 # The threshold and the L2 regularisation strength (C), chosen among thresholds 0.7-0.95, C 0.1-1 and class
 # weights none, 1:3 and balanced by site-grouped 5-fold cross-validation on the corpus (`auditor eval --cv 5`):
@@ -100,7 +100,7 @@ def gather(corpus: Path, rows: list[dict[str, str]], held_out: frozenset[str] = 
     return found
 
 
-def fit_page_types(samples: list[tuple[dict[str, float], str]], card: dict[str, Any] | None = None) -> PageTypeModel:
+def fit_page_types(samples: list[tuple[dict[str, float], str]], card: dict[str, Any] | None = None) -> SoftmaxModel:
     """A multinomial logistic regression over the pages' features seen on PAGE_TYPE_MIN_PAGES pages or more."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -119,7 +119,8 @@ def fit_page_types(samples: list[tuple[dict[str, float], str]], card: dict[str, 
         intercepts = [-model.intercept_[0], model.intercept_[0]]
     else:
         rows, intercepts = list(model.coef_), list(model.intercept_)
-    return PageTypeModel(
+    return SoftmaxModel(
+        KIND,
         {c: round(float(b), 4) for c, b in zip(classes, intercepts, strict=True)},
         {
             c: {n: round(float(w), 4) for n, w in zip(names, row, strict=True) if round(float(w), 4)}
@@ -147,7 +148,7 @@ def fit(samples: list[Sample], card: dict[str, Any] | None = None) -> LinearMode
     return LinearModel("links", weights, round(float(model.intercept_[0]), 4), THRESHOLD, card or {})
 
 
-def save(model: LinearModel, folder: Path, page_types: PageTypeModel | None = None) -> None:
+def save(model: LinearModel, folder: Path, page_types: SoftmaxModel | None = None) -> None:
     (folder / FILE).write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if page_types is not None:
         text = json.dumps(page_types.to_json(), ensure_ascii=False, indent=1) + "\n"
@@ -166,12 +167,12 @@ def corpus_hash(corpus: Path, rows: list[dict[str, str]]) -> str:
 
 def page_type_model(
     samples: list[tuple[dict[str, float], str]], card: dict[str, Any] | None = None
-) -> PageTypeModel | None:
+) -> SoftmaxModel | None:
     """The page-type model, where the labels give two types or more."""
     return fit_page_types(samples, card) if len({kind for _, kind in samples}) >= 2 else None
 
 
-def train(corpus: Path, folds: int = 5, output: str = "rules") -> tuple[LinearModel, PageTypeModel | None]:
+def train(corpus: Path, folds: int = 5, output: str = "rules") -> tuple[LinearModel, SoftmaxModel | None]:
     """The models fitted on the whole corpus, with cards of their data and their out-of-sample figures."""
     from auditor.evaluation import evaluate, labelled_rows, site
 
