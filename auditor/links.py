@@ -164,7 +164,7 @@ def _network_verdict(
     if catalogue.generic_hint.search(f"{parts.path}?{parts.query}"):
         nets += catalogue.generic  # affiliate software on any host: only when a telltale name appears
     for net in nets:
-        if net.params and params is None:
+        if (net.params or net.values) and params is None:
             params = query_params(parts)
         note = conditions_hold(net, parts, params or {})
         if note is None:
@@ -238,7 +238,7 @@ def _negative(catalogue: Catalogue, parts: SplitResult, host: str) -> Network | 
             net
             for net in catalogue.negatives
             if any(host == h or host.endswith("." + h) for h in net.hosts)
-            and conditions_hold(net, parts, query_params(parts) if net.params else {}) is not None
+            and conditions_hold(net, parts, query_params(parts) if net.params or net.values else {}) is not None
         ),
         None,
     )

@@ -30,6 +30,8 @@ class Network:
     hosts: tuple[str, ...]
     any_host: bool
     params: frozenset[str]
+    values: tuple[tuple[str, re.Pattern[str]], ...]
+    """Query parameters that must be present with a value the pattern finds at its start (cid=af:...)."""
     path: re.Pattern[str] | None
     evidence: bool
     target: tuple[str, ...]
@@ -119,7 +121,7 @@ def _network(entry: dict[str, Any]) -> Network:
     any_host = bool(entry.get("any_host", False))
     if not hosts and not any_host:
         raise ConfigError(f"networks.toml: network {entry.get('id')!r} has neither hosts nor any_host")
-    if any_host and not (entry.get("path") or entry.get("params")):
+    if any_host and not (entry.get("path") or entry.get("params") or entry.get("values")):
         raise ConfigError(f"networks.toml: network {entry.get('id')!r} matches any host without path or params")
     path = entry.get("path")
     return Network(
@@ -128,6 +130,7 @@ def _network(entry: dict[str, Any]) -> Network:
         hosts=hosts,
         any_host=any_host,
         params=frozenset(p.lower() for p in entry.get("params", ())),
+        values=tuple((k.lower(), re.compile(v, re.I)) for k, v in entry.get("values", {}).items()),
         path=re.compile(path, re.I) if path else None,
         evidence=bool(entry.get("evidence", False)),
         target=tuple(t.lower() for t in entry.get("target", ())),
@@ -259,4 +262,8 @@ def conditions_hold(net: Network, parts: SplitResult, params: dict[str, str]) ->
         if not present:
             return None
         notes.append(", ".join(f"{p}={params[p][:30]}" for p in present))
+    for name, value in net.values:
+        if not value.match(params.get(name, "")):
+            return None
+        notes.append(f"{name}={params[name][:30]}")
     return "; ".join(notes)

@@ -68,12 +68,12 @@ RECOGNISED = [
     ("Studybay", "https://apessay.com/?rid=3f1a2b7c9d"),
     ("Thermoworks", "https://www.thermoworks.com/thermapen-one/?tw=BBQBLOG"),
     ("Zaful", "https://www.zaful.com/striped-knot-bikini-set-p_1234567.html?lkid=12345678"),
+    ("TataCLiQ (cid=af:)", "https://www.tatacliq.com/apple-iphone-15/p-mp000000019362473?cid=af:home:vcom:123456"),
 ]
 
 # Patterns that also match links paying nobody: counted only when the page marks the link (rel="sponsored" here).
 EVIDENCE_ONLY = [
     ("Envato (legacy ?ref=)", "https://themeforest.net/item/avada/2833226?ref=themeblogger"),
-    ("TataCLiQ (cid=af:)", "https://www.tatacliq.com/apple-iphone-15/p-mp000000019362473?cid=af:home:vcom:123456"),
     ("e-Commerce Partners Network (/cashback/)", "https://buyeasy.by/cashback/aliexpress"),
 ]
 
@@ -101,6 +101,7 @@ PLAIN = [
     "https://www.zaful.com/striped-knot-bikini-set-p_1234567.html",
     "https://www.avantlink.com/affiliates/",
     "https://olymptrade.com/",
+    "https://www.tatacliq.com/apple-iphone-15/p-mp000000019362473?cid=em:newsletter:123",
 ]
 
 
