@@ -123,18 +123,21 @@ def _join(patterns: Sequence[str]) -> Caseless:
 
 
 @cache
-def wording(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Wording:
-    """All languages' wording merged: pages mix languages, and a German page may disclose in English.
-    `held_out`: sites scored out of sample, whose patterns met on their own pages (`seen_on`) are left out."""
+def wording(
+    path: Path | None = None, held_out: frozenset[str] = frozenset(), languages: frozenset[str] | None = None
+) -> Wording:
+    """The wording of these `languages` merged (None: all of them): pages mix languages, and a German page may
+    disclose in English. `held_out`: sites scored out of sample, whose patterns met on their own pages (`seen_on`)
+    are left out."""
     source = path or rules_dir() / "disclosures.toml"
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {source}: {exc}") from None
-    languages = [v for k, v in data.items() if isinstance(v, dict)]
+    sections = [v for k, v in data.items() if isinstance(v, dict) and (languages is None or k in languages)]
 
     def merged(key: str) -> Caseless:
-        return _join([p for lang in languages for p in patterns(lang.get(key, ()), held_out)])
+        return _join([p for lang in sections for p in patterns(lang.get(key, ()), held_out)])
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
     return Wording(

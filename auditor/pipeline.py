@@ -149,7 +149,7 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
     found_links, kept, unresolved = _classify_links(read, groups, url, catalogue)
     statements = disclosures.find(
         _block_texts(read, groups, found_links, kept),
-        disclosures.wording(None, held_out),
+        disclosures.wording(None, held_out, _languages(read.lang)),
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
     if any(s.kind in ("explanatory", "label_only") and not s.hidden for s in statements):
@@ -163,6 +163,18 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
     )
     in_content = [groups[link.block].region in ("main", "aside") for link in found_links]
     return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
+
+
+# The languages whose disclosure wording every page is searched for: pages in any language quote English
+# disclosures (Amazon's required sentence above all), and German ones are as common in the field.
+_ALWAYS = frozenset(("en", "de"))
+
+
+def _languages(declared: str | None) -> frozenset[str] | None:
+    """The disclosure wording a page is searched for: the always-searched languages and the one the page
+    declares; all languages where it declares none (each language's wording costs time on every page)."""
+    code = language.detect(declared, "") if declared else None
+    return _ALWAYS | {code} if code else None
 
 
 def training_inputs(

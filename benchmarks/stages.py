@@ -56,7 +56,7 @@ def main(passes: int = 5) -> None:
                 found, kept, _ = p._classify_links(read, groups, url, catalogue)
                 lap("link classification")
                 texts = p._block_texts(read, groups, found, kept)
-                statements = disclosures.find(texts, disclosures.wording())
+                statements = disclosures.find(texts, disclosures.wording(None, frozenset(), p._languages(read.lang)))
                 lap("disclosures")
                 p._blocks(groups, found, {s.block: s for s in statements})
                 lap("blocks")

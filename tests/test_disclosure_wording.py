@@ -60,3 +60,14 @@ def test_a_bracketed_label_may_open_a_line_of_affiliate_text_links() -> None:
     assert classify_text(line, WORDING, True, False)[0] == "none"  # beside an image banner: a display ad
     prose = "Paid links are a risky SEO tactic that search engines punish, as three studies have shown by now."
     assert classify_text(prose, WORDING, True, True)[0] == "none"
+
+
+def test_a_page_is_searched_for_english_german_and_the_language_it_declares() -> None:
+    from auditor import audit_html
+
+    said = "Nous percevons une petite commission si vous achetez via nos liens."
+    links = "<p><a href='https://www.amazon.fr/dp/B000TEST01?tag=pub-21'>Bouilloire</a></p>"
+    for lang, found in (("fr", "explanatory"), ("it", "none"), ("", "explanatory")):
+        declared = f" lang='{lang}'" if lang else ""
+        page = f"<html{declared}><body><main><p>{said}</p>{links}</main></body></html>"
+        assert audit_html(page, url="https://blog.example/x/").disclosure.kind == found, lang
