@@ -231,29 +231,16 @@ def _marked_merchant(catalogue: Catalogue, parts: SplitResult, anchor: Anchor, h
     return None
 
 
-def _negative(catalogue: Catalogue, parts: SplitResult, host: str) -> Network | None:
-    """The catalogue's lookalike that pays nobody which the link is, if any."""
-    return next(
-        (
-            net
-            for net in catalogue.negatives
-            if any(host == h or host.endswith("." + h) for h in net.hosts)
-            and conditions_hold(net, parts, query_params(parts) if net.params or net.values else {}) is not None
-        ),
-        None,
-    )
-
-
 def classify(anchor: Anchor, url: Url, page_site: str | None, catalogue: Catalogue, in_content: bool = True) -> Verdict:
     """Decide whether one link is an affiliate link, and say why. `in_content`: the link is in the page's content,
     not in its header, navigation or footer."""
     parts, host = url.parts, url.host
-    negative = _negative(catalogue, parts, host) if catalogue.negatives else None
-    if negative is not None:
-        return Verdict(False, None, f"not affiliate: {negative.name}")
+    nets, redirector, negatives = host_facts(catalogue, host)
+    for negative in negatives:
+        if conditions_hold(negative, parts, query_params(parts)) is not None:
+            return Verdict(False, None, f"not affiliate: {negative.name}")
     if anchor.text and len(anchor.text) <= 60 and catalogue.signup_text.search(anchor.text):
         return Verdict(False, None, f'not affiliate: a programme sign-up link ("{anchor.text[:40]}")')
-    nets, redirector = host_facts(catalogue, host)
     verdict = _network_verdict(catalogue, parts, host, anchor, nets)
     if verdict is not None:
         return verdict

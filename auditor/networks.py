@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -67,8 +67,9 @@ class Catalogue:
     generic_hint: Caseless
     """Finds, in a URL's path or query, a word that one of the `generic` networks needs (a fast filter)."""
     redirectors: dict[str, Redirector]
-    negatives: tuple[Network, ...]
-    """Links that look affiliate but pay nobody (a programme's sign-up pages): tried before the networks."""
+    negatives: dict[str, tuple[Network, ...]]
+    """Links that look affiliate but pay nobody (a programme's sign-up pages), by domain: tried before the
+    networks."""
     signup_text: re.Pattern[str]
     """Link texts that invite the reader to join a programme: such a link is a sign-up page."""
     cloak_paths: re.Pattern[str]
@@ -88,7 +89,7 @@ class Catalogue:
     scripts: tuple[Script, ...]
     script_words: Callable[[list[etree._Element]], list[frozenset[str]]] = field(compare=False, repr=False)
     """Which of the scripts' `contains` words each of a page's script elements holds."""
-    hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None]] = field(
+    hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None, tuple[Network, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     """What `host_facts` found per host: pages link to the same few hosts again and again."""
@@ -178,7 +179,7 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
             r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
             for r in _kept(data.get("redirector", ()), held_out)
         },
-        negatives=tuple(_network(e) for e in _kept(data.get("negative", ()), held_out)),
+        negatives=_by_domain(_network(e) for e in _kept(data.get("negative", ()), held_out)),
         signup_text=re.compile("|".join(f"(?:{p})" for p in signup), re.I),
         cloak_paths=re.compile("|".join(f"(?:{p})" for p in cloak_paths), re.I),
         cloak_ignore=re.compile("|".join(f"(?:{p})" for p in cloaks.get("ignore_paths", ["$^"])), re.I),
@@ -228,9 +229,17 @@ def _name_match(labels: list[str], name: str) -> bool:
     return False
 
 
-def host_facts(catalogue: Catalogue, host: str) -> tuple[tuple[Network, ...], Redirector | None]:
-    """The networks whose host condition the host meets (most specific domain first) and the publisher
-    redirector it belongs to, if any. Remembered per host, up to a bound."""
+def _by_domain(entries: Iterable[Network]) -> dict[str, tuple[Network, ...]]:
+    found: dict[str, list[Network]] = {}
+    for entry in entries:
+        for host in entry.hosts:
+            found.setdefault(host, []).append(entry)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def host_facts(catalogue: Catalogue, host: str) -> tuple[tuple[Network, ...], Redirector | None, tuple[Network, ...]]:
+    """The networks whose host condition the host meets (most specific domain first), the publisher redirector
+    it belongs to, if any, and the lookalikes on it that pay nobody. Remembered per host, up to a bound."""
     found = catalogue.hosts_seen.get(host)
     if found is None:
         labels = host.split(".")
@@ -244,7 +253,8 @@ def host_facts(catalogue: Catalogue, host: str) -> tuple[tuple[Network, ...], Re
             (r for i in range(len(labels) - 1) if (r := catalogue.redirectors.get(".".join(labels[i:]))) is not None),
             None,
         )
-        found = (tuple(nets), redirector)
+        negatives = tuple(n for i in range(len(labels) - 1) for n in catalogue.negatives.get(".".join(labels[i:]), ()))
+        found = (tuple(nets), redirector, negatives)
         if len(catalogue.hosts_seen) < 50_000:
             catalogue.hosts_seen[host] = found
     return found
