@@ -146,22 +146,21 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str])
     doc = parse(data, encoding)
     read = layout.read(doc.root, _names())
     groups = segment.group(read)
-    found_links, kept, unresolved = _classify_links(read, groups, url, catalogue)
+    page_site = _site(url)
+    found_links, kept, unresolved, in_content = _classify_links(read, groups, url, page_site, catalogue)
     statements = disclosures.find(
         _block_texts(read, groups, found_links, kept),
         disclosures.wording(None, held_out, _languages(read.lang)),
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
     if any(s.kind in ("explanatory", "label_only") and not s.hidden for s in statements):
-        found_links = _disclosed_cloaks(found_links, kept, groups, url, catalogue)
-    page_host = urlsplit(url).hostname if url else None
+        found_links = _disclosed_cloaks(found_links, kept, in_content, page_site, catalogue)
     page = linkmodel.PageContext(
-        site=networks.site_of(page_host) if page_host else None,
+        site=page_site,
         discloses=bool(statements),
         catalogued=sum(link.affiliate for link in found_links),
         per_host=Counter(u.host for _, u in kept),
     )
-    in_content = [groups[link.block].region in ("main", "aside") for link in found_links]
     return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
 
 
@@ -251,12 +250,15 @@ Kept = list[tuple[layout.Anchor, links.Url]]
 
 
 def _classify_links(
-    read: layout.Layout, groups: Sequence[segment.Group], url: str, catalogue: networks.Catalogue
-) -> tuple[list[Link], Kept, list[str]]:
-    """Every http(s) link of the page, classified; also the anchors kept and the unresolvable short links."""
+    read: layout.Layout,
+    groups: Sequence[segment.Group],
+    url: str,
+    page_site: str | None,
+    catalogue: networks.Catalogue,
+) -> tuple[list[Link], Kept, list[str], list[bool]]:
+    """Every http(s) link of the page, classified; also the anchors kept, the unresolvable short links, and
+    whether each link is in the page's content (main or aside), not its header, navigation or footer."""
     base = urljoin(url, read.base) if read.base and url else (read.base or url)
-    page_host = urlsplit(url).hostname if url else None
-    page_site = networks.site_of(page_host) if page_host else None
     block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
     kept = _targets(read.anchors, base)
     in_content = [groups[block_of_piece[a.piece]].region in ("main", "aside") for a, _ in kept]
@@ -283,20 +285,25 @@ def _classify_links(
         for (a, target), v in zip(kept, verdicts, strict=True)
     ]
     unresolved = [target.href for (_, target), v in zip(kept, verdicts, strict=True) if v.unresolved]
-    return found, kept, unresolved
+    return found, kept, unresolved, in_content
+
+
+def _site(url: str) -> str | None:
+    """The site a page belongs to (its registrable domain), where its URL is known."""
+    host = urlsplit(url).hostname if url else None
+    return networks.site_of(host) if host else None
 
 
 def _disclosed_cloaks(
-    found: list[Link], kept: Kept, groups: Sequence[segment.Group], url: str, catalogue: networks.Catalogue
+    found: list[Link], kept: Kept, in_content: list[bool], page_site: str | None, catalogue: networks.Catalogue
 ) -> list[Link]:
     """On a page that says it carries affiliate links (a visible statement or label, not a bare link to a
     disclosure page), its same-site cloak links in the content are affiliate links."""
-    page_host = urlsplit(url).hostname if url else None
     upgrades = links.cloak_siblings(
         [u for _, u in kept],
         [links.Verdict(link.affiliate, link.network, link.evidence) for link in found],
-        [groups[link.block].region in ("main", "aside") for link in found],
-        networks.site_of(page_host) if page_host else None,
+        in_content,
+        page_site,
         catalogue,
         disclosed=True,
     )

@@ -53,7 +53,7 @@ def main(passes: int = 5) -> None:
                 lap("layout walk")
                 groups = segment.group(read)
                 lap("grouping")
-                found, kept, _ = p._classify_links(read, groups, url, catalogue)
+                found, kept, _, _ = p._classify_links(read, groups, url, p._site(url), catalogue)
                 lap("link classification")
                 texts = p._block_texts(read, groups, found, kept)
                 statements = disclosures.find(texts, disclosures.wording(None, frozenset(), p._languages(read.lang)))
