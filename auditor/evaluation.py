@@ -260,13 +260,13 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
 
 def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
     """One page audited and scored against its label; a page or label that cannot be read is scored as an error."""
-    from auditor.training import labelled_page
+    from auditor.training import read_label
 
     path = corpus / row["local_file"]
     source = path.parent.name
     category = row.get("category", "")
     try:
-        _, label, _ = labelled_page(corpus, row)
+        _, label = read_label(corpus, row)
         result = audit_file(path, url=row.get("page_url", "").strip(), config=config)
     except InputError as exc:
         return PageScore(path.stem, source, category, Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc))

@@ -56,20 +56,29 @@ class TrainingData:
     """Pages that could not be read or audited, with why: they teach nothing (the eval reports them as errors)."""
 
 
-def labelled_page(corpus: Path, row: dict[str, str]) -> tuple[Path, dict[str, Any], bytes]:
-    """A manifest row's page bytes and label; an InputError naming the file when either cannot be read."""
+def read_label(corpus: Path, row: dict[str, str]) -> tuple[Path, dict[str, Any]]:
+    """A manifest row's page path and label; an InputError naming the label file when it cannot be read."""
     path = corpus / row["local_file"]
     label_path = corpus / "labels" / f"{path.stem}.json"
     try:
         label = json.loads(label_path.read_text(encoding="utf-8"))
-        data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{exc.filename or path}: {exc.strerror or exc}") from None
+        raise InputError(f"{label_path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise InputError(f"{label_path}: not a label file ({exc})") from None
     if not isinstance(label, dict):
         raise InputError(f"{label_path}: not a label file (a JSON object)")
-    return path, label, data
+    return path, label
+
+
+def labelled_page(corpus: Path, row: dict[str, str]) -> tuple[Path, dict[str, Any], bytes]:
+    """A manifest row's page path, label and bytes, read as `auditor audit` reads a saved page (gzip inflated,
+    the size capped), so that training sees what an audit sees."""
+    from auditor.config import Config
+    from auditor.fetch import read_file
+
+    path, label = read_label(corpus, row)
+    return path, label, read_file(path, Config().max_bytes)
 
 
 def gather(corpus: Path, rows: list[dict[str, str]], held_out: frozenset[str] = frozenset()) -> TrainingData:
