@@ -222,7 +222,7 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
     help="The folder to write link-model.json and page-type-model.json to (the shipped ones: rules).",
 )
 @click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
-@click.option("--force", is_flag=True, help="Overwrite the model file if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite the model files if they exist.")
 @_guard
 def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
     """Train the link and page-type models on a labelled corpus; their cards record the out-of-sample figures
