@@ -71,3 +71,21 @@ def test_a_page_is_searched_for_english_german_and_the_language_it_declares() ->
         declared = f" lang='{lang}'" if lang else ""
         page = f"<html{declared}><body><main><p>{said}</p>{links}</main></body></html>"
         assert audit_html(page, url="https://blog.example/x/").disclosure.kind == found, lang
+
+
+@pytest.mark.parametrize(
+    ("text", "points_at_a_disclosure"),
+    [
+        ("Affiliate and FTC Disclosure", True),
+        ("FTC & Affiliate Disclosures", True),
+        ("Advertising & Affiliate Disclaimer", True),
+        ("Read our affiliate disclosure.", True),
+        ("Affiliate and Advertising Policy", True),
+        ("Responsible Disclosure", False),  # a security page
+        ("Financial Disclosure", False),
+        ("Editorial Policy", False),
+        ("Advertising Policy", False),  # how ads are placed: says nothing of paid links
+    ],
+)
+def test_names_of_a_disclosure_page(text: str, points_at_a_disclosure: bool) -> None:
+    assert bool(WORDING.link_only.search(text)) is points_at_a_disclosure
