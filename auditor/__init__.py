@@ -13,11 +13,11 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from auditor.config import Config
     from auditor.config import load as load_config
+    from auditor.contract import to_dict
     from auditor.errors import AuditError, ConfigError, FetchError, InputError
     from auditor.fetch import audit_file, audit_url
     from auditor.models import PageResult
     from auditor.pipeline import audit_html
-    from auditor.report.json import to_dict
 
 _WHERE = {
     "AuditError": ("auditor.errors", "AuditError"),
@@ -30,7 +30,7 @@ _WHERE = {
     "audit_html": ("auditor.pipeline", "audit_html"),
     "audit_url": ("auditor.fetch", "audit_url"),
     "load_config": ("auditor.config", "load"),
-    "to_dict": ("auditor.report.json", "to_dict"),
+    "to_dict": ("auditor.contract", "to_dict"),
 }
 
 __all__ = [

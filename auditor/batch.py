@@ -163,9 +163,9 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     """Audit one chunk on a worker; write its results and signatures; return its counts."""
     import numpy
 
+    from auditor.contract import compact, error_result, to_dict
     from auditor.neardup import signatures
-    from auditor.pipeline import audit_html, error_result
-    from auditor.report.json import compact, to_dict
+    from auditor.pipeline import audit_html
     from auditor.textmodel import main_text_of
 
     key = chunk.key

@@ -104,11 +104,11 @@ def audit(
 ) -> int:
     """Audit one page: TARGET is a URL, an HTML file, or - for stdin."""
     from auditor.config import load
+    from auditor.contract import to_dict
     from auditor.document import codec_of
     from auditor.engine import worst
     from auditor.fetch import audit_file, audit_url
     from auditor.models import SEVERITY_RANK
-    from auditor.report import json as json_report
     from auditor.report.render import render
 
     config = load(config_path).with_cli(
@@ -125,7 +125,7 @@ def audit(
     else:
         hint = " (for a URL, start it with https://)" if "." in target and "/" not in target[:1] else ""
         raise AuditError(f"{target}: no such file{hint}")
-    page = json_report.to_dict(result)
+    page = to_dict(result)
     write_output(render(page, fmt, output is None and sys.stdout.isatty(), verbose), output, force)
     return 1 if worst(result.findings) >= SEVERITY_RANK[config.fail_on] else 0
 
@@ -364,8 +364,8 @@ def crawl(
 def report(source: Path, fmt: str, output: str | None, force: bool, config_path: Path | None) -> int:
     """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results."""
     from auditor.config import load
-    from auditor.report.load import load_result
     from auditor.report.render import render
+    from auditor.saved import load_result
 
     result = load_result(source, load(config_path))
     write_output(render(result, fmt, output is None and sys.stdout.isatty()), output, force)

@@ -133,8 +133,8 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     """Audit one fetched page (in a worker process): the page result and its main text, already serialised and
     compressed for the database, and the normalised URLs it links to. Everything per page that can run in a
     worker runs here, so the crawler's own process only fetches and records."""
+    from auditor.contract import compact, to_dict
     from auditor.pipeline import audit_html
-    from auditor.report.json import compact, to_dict
     from auditor.textmodel import main_text_of
 
     try:

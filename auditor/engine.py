@@ -5,12 +5,14 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from auditor.checks import KINDS
 from auditor.config import Config
+from auditor.errors import ConfigError
 from auditor.models import SEVERITY_RANK, Finding, Page, Site
-from auditor.rulefiles import Rule, load_rules
+from auditor.rulefiles import Rule, check_option, closest, load_rules
 
 # A rule that fires many times on one page costs at most this many times its weight: the score says how
 # many kinds of problem a page has more than how often one of them recurs.
@@ -19,10 +21,33 @@ MAX_WEIGHT_MULTIPLE = 2
 MAX_LISTED = 5
 
 
+@cache
+def runnable_rules() -> tuple[Rule, ...]:
+    """The rule files, each checked against its check kind: a known kind of the rule's scope, and exactly that
+    kind's options, each of the type of the kind's default."""
+    for rule in load_rules():
+        if rule.kind not in KINDS:
+            raise ConfigError(f"rule {rule.id}: unknown check kind {rule.kind!r}{closest(rule.kind, sorted(KINDS))}")
+        check = KINDS[rule.kind]
+        kind_scope = getattr(check, "SCOPE", "page")
+        if rule.scope != kind_scope:
+            raise ConfigError(
+                f"rule {rule.id}: check kind {rule.kind} is a {kind_scope} check; set scope = {kind_scope!r}"
+            )
+        for key in rule.options:
+            if key not in check.DEFAULTS:
+                raise ConfigError(f"rule {rule.id}: unknown option {key!r}{closest(key, sorted(check.DEFAULTS))}")
+            check_option(rule.id, key, rule.options[key], check.DEFAULTS[key])
+        missing = sorted(set(check.DEFAULTS) - set(rule.options))
+        if missing:
+            raise ConfigError(f"rule {rule.id}: option {missing[0]!r} of check kind {rule.kind} is not declared")
+    return load_rules()
+
+
 def active_rules(config: Config, scope: str = "page") -> tuple[Rule, ...]:
     """The rules that run under this configuration, with its severity, weight and option overrides."""
     rules: list[Rule] = []
-    for rule in load_rules():
+    for rule in runnable_rules():
         if rule.scope != scope:
             continue
         if config.select and not any(rule.id.startswith(p) for p in config.select):

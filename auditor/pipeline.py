@@ -34,7 +34,6 @@ from auditor.errors import AuditError
 from auditor.models import (
     AutoAffiliateScript,
     Block,
-    Disclosure,
     Link,
     Page,
     PageResult,
@@ -109,21 +108,6 @@ class _CyclePause:
 
 
 _no_cycle_collection = _CyclePause()
-
-
-def error_result(url: str, error: str) -> PageResult:
-    """The result of a page that could not be audited: the error says why, nothing else is claimed."""
-    return PageResult(
-        url=url,
-        error=error,
-        language=None,
-        score=0,
-        metrics={},
-        blocks=(),
-        links=(),
-        disclosure=Disclosure(False, "none", "none", ()),
-        findings=(),
-    )
 
 
 class _Read(NamedTuple):

@@ -8,24 +8,13 @@ from itertools import pairwise
 from statistics import mean, median
 from typing import Any
 
-from auditor import __version__, engine
+from auditor import engine
 from auditor.config import Config
+from auditor.contract import SITE_SCHEMA, TOOL, failed_page
 from auditor.models import Site, SitePage
-from auditor.report.json import PAGE_SCHEMA
-from auditor.store import Store
 from auditor.textmodel import main_text
 
-SITE_SCHEMA = "auditor/site@1"
 SCORE_BUCKETS = (0, 20, 40, 60, 80, 100)
-
-
-def from_store(store: Store) -> Site:
-    """The site a crawl database holds: every URL it recorded, audited or not."""
-    settings = store.settings()
-    pages = tuple(
-        SitePage(row.url, row.status, row.depth, row.error, row.result, row.text or "") for row in store.pages()
-    )
-    return Site(settings.get("start_url", ""), pages)
 
 
 def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site:
@@ -53,19 +42,7 @@ def page_entry(page: SitePage) -> dict[str, Any]:
     crawl = {"status": page.status, "depth": page.depth}
     if page.result is not None:
         return {**page.result, "crawl": crawl}
-    return {
-        "schema": PAGE_SCHEMA,
-        "url": page.url,
-        "error": page.error or "not audited",
-        "language": None,
-        "score": 0,
-        "metrics": {},
-        "blocks": [],
-        "links": [],
-        "findings": [],
-        "disclosure": {"present": False, "kind": "none", "placement": "none", "texts": []},
-        "crawl": crawl,
-    }
+    return {**failed_page(page.url, page.error or "not audited"), "crawl": crawl}
 
 
 def metrics(site: Site) -> dict[str, Any]:
@@ -125,5 +102,5 @@ def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
         ],
         "rules_passed": passed,
         "pages": [page_entry(p) for p in site.pages],
-        "tool": {"name": "affiliate-auditor", "version": __version__},
+        "tool": TOOL,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.models import Site, SitePage
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -269,6 +270,13 @@ class Store:
                 json.loads(raw) if raw is not None else None,
                 _unpack(text),
             )
+
+    def site(self) -> Site:
+        """The site this database holds, for the site checks: every URL it recorded, audited or not."""
+        pages = tuple(
+            SitePage(row.url, row.status, row.depth, row.error, row.result, row.text or "") for row in self.pages()
+        )
+        return Site(self.settings().get("start_url", ""), pages)
 
     def page_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])

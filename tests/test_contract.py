@@ -122,7 +122,7 @@ def test_compact_records_are_the_contract() -> None:
     """The crawl and the batch write results with `compact` (orjson); it must write what the standard library
     writes, keys that are not strings included."""
     from auditor import audit_file
-    from auditor.report.json import compact, to_dict
+    from auditor.contract import compact, to_dict
 
     for sample in sorted(SAMPLES.glob("*.html")):
         result = audit_file(sample, url=f"https://example.com/{sample.stem}/")

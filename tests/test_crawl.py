@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from auditor.cli import main
 from auditor.config import Config
 from auditor.crawl import Crawler, Settings
-from auditor.site import assemble, from_store
+from auditor.site import assemble
 from auditor.store import Store
 
 from .sitegen import DISALLOWED, PLANTED, Site, serve_site
@@ -62,7 +62,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with serve_site(site) as base:
         crawler = crawl(base, db)
     rows = {row.url: row for row in crawler.store.pages()}
-    result = assemble(from_store(crawler.store))
+    result = assemble(crawler.store.site())
     return {"site": site, "base": base, "db": db, "store": crawler.store, "rows": rows, "result": result}
 
 

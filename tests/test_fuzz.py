@@ -22,7 +22,7 @@ from auditor.errors import ConfigError, InputError
 from auditor.layout import Anchor
 from auditor.links import absolute, classify
 from auditor.networks import load, site_of
-from auditor.report.load import load_result
+from auditor.saved import load_result
 from auditor.urls import Scope, normalize
 
 from .test_contract import check_page

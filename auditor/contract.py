@@ -1,16 +1,18 @@
-"""The JSON contract (schema auditor/page@1): a PageResult as plain dicts, and back again."""
+"""The JSON contract (schemas auditor/page@1 and auditor/site@1): a page result as plain data. Pages, crawls,
+batches and reports all speak it, so it lives beside the models, below every part that reads or writes it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
 
 from auditor import __version__
-from auditor.models import PageResult
+from auditor.models import Disclosure, PageResult
 
 PAGE_SCHEMA = "auditor/page@1"
+SITE_SCHEMA = "auditor/site@1"
+TOOL = {"name": "affiliate-auditor", "version": __version__}
 
 
 def to_dict(result: PageResult) -> dict[str, Any]:
@@ -94,17 +96,8 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             else None
         ),
         "rules_passed": list(result.rules_passed),
-        "tool": {"name": "affiliate-auditor", "version": __version__},
+        "tool": TOOL,
     }
-
-
-def render(result: PageResult, indent: int | None = 2) -> str:
-    return json.dumps(to_dict(result), ensure_ascii=False, indent=indent)
-
-
-def render_line(result: PageResult) -> str:
-    """One JSON Lines record (the streaming form)."""
-    return compact(to_dict(result)).decode("utf-8")
 
 
 def compact(data: dict[str, Any]) -> bytes:
@@ -116,3 +109,23 @@ def compact(data: dict[str, Any]) -> bytes:
         return orjson.dumps(data)
     except orjson.JSONEncodeError:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def error_result(url: str, error: str) -> PageResult:
+    """The result of a page that could not be audited: the error says why, nothing else is claimed."""
+    return PageResult(
+        url=url,
+        error=error,
+        language=None,
+        score=0,
+        metrics={},
+        blocks=(),
+        links=(),
+        disclosure=Disclosure(False, "none", "none", ()),
+        findings=(),
+    )
+
+
+def failed_page(url: str, error: str) -> dict[str, Any]:
+    """A page that could not be audited, in the contract: every key an audited page has, nothing claimed."""
+    return to_dict(error_result(url, error))

@@ -1,4 +1,7 @@
-"""Read a saved result for `auditor report`: a crawl database, a page or site JSON, JSON Lines, or a folder."""
+"""Read a saved result for `auditor report`: a crawl database, a page or site JSON, JSON Lines, or a folder.
+
+An interface-level step: it opens the store and runs the site checks, so that the reports receive plain results
+and depend on neither."""
 
 from __future__ import annotations
 
@@ -76,7 +79,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
 
         store = Store.open(source, create=False)
         try:
-            return site.assemble(site.from_store(store), config)
+            return site.assemble(store.site(), config)
         finally:
             store.close()
     if source.suffix == ".jsonl":
