@@ -12,8 +12,8 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditError, ConfigError, InputError
+from auditor.report.render import FORMATS
 
-FORMATS = ("text", "json", "csv", "html")
 SEVERITY_CHOICE = click.Choice(["info", "warning", "error"])
 
 
@@ -73,7 +73,7 @@ def main() -> None:
 @main.command()
 @click.argument("target")
 @click.option("--url", help="The page's address, to resolve relative links of a file or stdin.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--fail-on", type=SEVERITY_CHOICE, help="Exit 1 when a finding is at or above this severity.")
@@ -354,9 +354,7 @@ def crawl(
 
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "html"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
