@@ -29,6 +29,13 @@ class Example:
     html: str
     url: str
     note: str
+    name: str = ""
+    """Which boundary of the rule it sits on (the test's id)."""
+    xfail: str = ""
+    """Why the check does not yet do what this example shows the rule promises (empty: it does)."""
+
+
+_EXAMPLE_KEYS = frozenset(("expect", "html", "url", "note", "name", "xfail"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +96,20 @@ def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
 def _example(rule_id: str, raw: Any) -> Example:
     if not isinstance(raw, dict) or raw.get("expect") not in ("fail", "pass") or not isinstance(raw.get("html"), str):
         raise ConfigError(f'rule {rule_id}: each example needs expect = "fail"|"pass" and html')
+    unknown = sorted(set(raw) - _EXAMPLE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"rule {rule_id}: unknown example key {unknown[0]!r}{closest(unknown[0], sorted(_EXAMPLE_KEYS))}"
+        )
+    if "xfail" in raw and not str(raw["xfail"]).strip():
+        raise ConfigError(f"rule {rule_id}: an example's xfail must say why")
     return Example(
         expect=raw["expect"],
         html=raw["html"],
         url=raw.get("url", "https://example.com/post/"),
         note=raw.get("note", ""),
+        name=str(raw.get("name", "")),
+        xfail=str(raw.get("xfail", "")),
     )
 
 

@@ -12,14 +12,15 @@ DEFAULTS: Mapping[str, Any] = {"max_share": 0.5, "min_words": 50}
 
 
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
-    affiliate = page.metrics["words_affiliate"]
-    editorial = page.metrics["words_editorial"]
+    # the main content only: a sidebar of deals beside an article is the template's, not the article's
+    affiliate = sum(b.words for b in page.blocks if b.kind == "affiliate" and b.region == "main")
+    editorial = sum(b.words for b in page.blocks if b.kind == "editorial" and b.region == "main")
     total = affiliate + editorial
     if total < options["min_words"] or not affiliate:
         return
     share = affiliate / total
     if share > options["max_share"]:
-        first = next(b.id for b in page.blocks if b.kind == "affiliate")
+        first = next(b.id for b in page.blocks if b.kind == "affiliate" and b.region == "main")
         yield Evidence(
             first,
             {
