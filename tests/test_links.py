@@ -95,6 +95,26 @@ def test_lookalikes_stay_plain(href: str) -> None:
     assert not verdict(anchor(href, rel="nofollow")).affiliate
 
 
+@pytest.mark.parametrize(
+    ("href", "text"),
+    [
+        ("https://www.shareasale.com/shareasale.cfm?merchantID=30300", "Affiliates"),  # a merchant's sign-up page
+        ("https://signup.cj.com/member/signup/publisher/?cid=1956334", "Click here to join."),
+        ("https://app.impact.com/campaign-promo-signup/Example-Brand.brand", "Partner"),
+        ("https://signup.partnerize.com/signup/en/examplebrand", "Apply"),
+        ("https://ui.awin.com/merchant-profile/24800", "Join programme"),
+        ("https://shop.example/affiliates?a_aid=someblog", "Become an affiliate"),  # the invitation, whatever the URL
+    ],
+)
+def test_programme_sign_up_pages_pay_nobody(href: str, text: str) -> None:
+    assert not verdict(anchor(href, text=text, rel="sponsored")).affiliate
+
+
+def test_a_click_link_beside_a_sign_up_shape_still_counts() -> None:
+    assert verdict(anchor("https://www.shareasale.com/r.cfm?b=1&u=2&m=30300", text="Shop now")).affiliate
+    assert verdict(anchor("https://shop.example/affiliates?a_aid=someblog", text="Shop now")).affiliate
+
+
 def test_same_site_cloak_needs_evidence() -> None:
     assert not verdict(anchor("/go/kettle-shop/")).affiliate
     assert verdict(anchor("/go/kettle-shop/", rel="sponsored")).affiliate
