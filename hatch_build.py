@@ -2,7 +2,8 @@
 into the wheel.
 
 Without a C compiler the package still installs, running the Python references the compiled code is tested
-against (auditor/layout.py's `walk` and the rest); set AUDITOR_REQUIRE_COMPILED=1 to make that an error instead."""
+against (auditor/layout.py's `walk` and the rest), and says so when it runs (auditor/native.py warns; `auditor
+--version` names the implementation in use); set AUDITOR_REQUIRE_COMPILED=1 to make a failed build an error instead."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ class CompiledWalk(BuildHookInterface):  # type: ignore[type-arg]
         except Exception as exc:  # a missing compiler or header: the Python references serve
             if os.environ.get("AUDITOR_REQUIRE_COMPILED"):
                 raise
-            self.app.display_warning(f"auditor/_walk.pyx was not compiled ({exc}); its Python references are used")
+            self.app.display_warning(
+                f"auditor/_walk.pyx was not compiled ({exc}); the package will run its Python references, more "
+                "slowly, and warn when imported (AUDITOR_PURE_PYTHON=1 chooses them without the warning)"
+            )
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True

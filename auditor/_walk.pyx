@@ -3,7 +3,8 @@
 through lxml's C API instead of on lxml's Python element proxies (which cost most of the walk's time).
 
 `layout.walk` is the reference: `walk` here follows it step for step and must return equal pieces and anchors
-for every tree (tests/test_walk.py holds the two equal on the corpus and on generated tag soup). What is rare on
+for every tree (tests/test_compiled_reference.py holds every helper here equal to its reference on the sample and
+corpus pages, tests/test_walk.py the walk on generated tag soup). What is rare on
 a page (a product box, a link around a block, an image link, a "*" after a link) is handed to layout.py's own
 helpers on an element proxy, so that each of those rules is written once.
 
@@ -12,7 +13,10 @@ Readers of what pages repeat in bulk come with it, each held equal to its Python
 `ScriptWords` tells which words each of a page's scripts holds from the tree's bytes, as `pipeline._scripts` would
 find them (tests/test_walk.py); `KeywordStarts` finds the disclosure keywords as `disclosures.Keywords` does
 (tests/test_keywords.py); `ascii_key` keys sentences whose letters and digits are ASCII as `textmodel.key_of`
-does (tests/test_similarity.py)."""
+does (tests/test_similarity.py).
+
+auditor/native.py is the one place that imports this module (`native.Compiled` declares what it defines, for
+mypy), and falls back to the references, with a warning, when the import fails."""
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport (

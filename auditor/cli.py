@@ -64,8 +64,26 @@ def write_output(text: str, output: str | None, force: bool) -> None:
         raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The version, then which implementation of the layout walk runs (compiled, or pure Python and why): the
+    results are the same, the speed is not, and a build without a C compiler says so only here."""
+    if not value or ctx.resilient_parsing:
+        return
+    from auditor import native  # only here: deciding imports lxml and the compiled module
+
+    click.echo(f"auditor, version {__version__}\n{native.status()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Audit affiliate content: links, disclosures, repetition and selling density."""
 

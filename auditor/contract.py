@@ -7,12 +7,11 @@ from typing import Any
 
 import orjson
 
-from auditor import __version__
+from auditor import __version__, native
 from auditor.models import Disclosure, PageResult
 
 PAGE_SCHEMA = "auditor/page@1"
 SITE_SCHEMA = "auditor/site@1"
-TOOL = {"name": "affiliate-auditor", "version": __version__}
 
 
 def to_dict(result: PageResult) -> dict[str, Any]:
@@ -96,7 +95,7 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             else None
         ),
         "rules_passed": list(result.rules_passed),
-        "tool": TOOL,
+        "tool": tool(),
     }
 
 
@@ -109,6 +108,12 @@ def compact(data: dict[str, Any]) -> bytes:
         return orjson.dumps(data)
     except orjson.JSONEncodeError:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def tool() -> dict[str, str]:
+    """Which auditor made a result: its version, and whether the compiled walk or the Python references ran
+    (they give the same results; `auditor --version` says the same)."""
+    return {"name": "affiliate-auditor", "version": __version__, "implementation": native.status()}
 
 
 def error_result(url: str, error: str) -> PageResult:

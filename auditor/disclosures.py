@@ -17,8 +17,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
-from auditor import layout
-from auditor.caseless import Caseless
+from auditor import native
 from auditor.errors import ConfigError
 from auditor.models import Disclosure, DisclosureKind, Placement, Region, Statement
 from auditor.rulefiles import patterns, rules_dir
@@ -37,16 +36,16 @@ WINDOW = 400
 
 @dataclass(frozen=True, slots=True)
 class Wording:
-    explanatory: Caseless
-    label: Caseless
-    ad_label: Caseless
-    ad_title: Caseless
-    link_only: Caseless
-    vague: Caseless
-    star_legend: Caseless
+    explanatory: re.Pattern[str]
+    label: re.Pattern[str]
+    ad_label: re.Pattern[str]
+    ad_title: re.Pattern[str]
+    link_only: re.Pattern[str]
+    vague: re.Pattern[str]
+    star_legend: re.Pattern[str]
     keywords: Keywords
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
-    link_keywords: Caseless
+    link_keywords: re.Pattern[str]
     """Finds a word that names a disclosure page in a link's text (any case)."""
     examples: tuple[tuple[str, DisclosureKind], ...]
 
@@ -92,7 +91,8 @@ class Keywords:
         unspaced = tuple(k for k in keywords if _UNSPACED.match(k))
         words = tuple(k for k in keywords if k[:1].isalnum() and k not in unspaced)
         symbols = tuple(k for k in keywords if k not in words and k not in unspaced)
-        compiled = layout.compiled.KeywordStarts(words, symbols) if layout.compiled else None
+        module = native.compiled()
+        compiled = module.KeywordStarts(words, symbols) if module is not None else None
         return cls(words, symbols, unspaced, compiled if compiled is not None and compiled.usable else None)
 
     def starts(self, text: str) -> list[int]:
@@ -117,9 +117,9 @@ class Keywords:
         return out
 
 
-def _join(patterns: Sequence[str]) -> Caseless:
+def _join(patterns: Sequence[str]) -> re.Pattern[str]:
     """The patterns as one, found whatever the case."""
-    return Caseless.pattern("|".join(f"(?:{p})" for p in patterns) or "$^")
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "$^", re.I)
 
 
 @cache
@@ -136,7 +136,7 @@ def wording(
         raise ConfigError(f"cannot read {source}: {exc}") from None
     sections = [v for k, v in data.items() if isinstance(v, dict) and (languages is None or k in languages)]
 
-    def merged(key: str) -> Caseless:
+    def merged(key: str) -> re.Pattern[str]:
         return _join([p for lang in sections for p in patterns(lang.get(key, ()), held_out)])
 
     examples = tuple((e["text"], e["kind"]) for e in data.get("example", ()))
@@ -149,7 +149,7 @@ def wording(
         vague=merged("vague"),
         star_legend=merged("star_legend"),
         keywords=Keywords.of(data.get("keywords", ())),
-        link_keywords=Caseless.of(data.get("link_keywords", ())),
+        link_keywords=re.compile("|".join(map(re.escape, data.get("link_keywords", ()))) or "(?!)", re.I),
         examples=examples,
     )
 

@@ -81,6 +81,9 @@ class Report:
     pages: list[PageScore] = field(default_factory=list)
     folds: int = 0
     """0: every page scored with all the project's knowledge; K: site-grouped K-fold, out of sample."""
+    page_type_splits: list[float] = field(default_factory=list)
+    """Out of sample: the page-type accuracy of each of several shuffled site-grouped splits (one split's figure
+    moves by several points with which sites share a fold: 8 types, some with five pages)."""
 
     def tallies(self, pages: Iterable[PageScore]) -> dict[str, Any]:
         distinct, occurrences, presence = Tally(), Tally(), Tally()
@@ -124,13 +127,17 @@ class Report:
             if not set(p.scripts_expected) <= set(p.scripts_found)
         ]
         negatives = [p for p in self.pages if p.category in NEGATIVE_CATEGORIES]
+        overall = self.tallies(self.pages)
+        if self.page_type_splits:
+            overall["page_type_accuracy"] = round(sum(self.page_type_splits) / len(self.page_type_splits), 4)
         return {
             "validation": (
                 {"method": "GroupKFold", "folds": self.folds, "groups": "site (page_host)", "out_of_sample": True}
                 if self.folds
                 else {"method": "none", "out_of_sample": False}
             ),
-            "overall": self.tallies(self.pages),
+            "overall": overall,
+            "page_type_splits": self.page_type_splits,
             "by_source": {source: self.tallies(pages) for source, pages in sorted(by_source.items())},
             "placement_confusion": [{"expected": e, "found": f, "pages": n} for (e, f), n in sorted(confusion.items())],
             "auto_affiliate_scripts": {"pages": len(scripts_needed), "missed": scripts_missed},
@@ -253,9 +260,35 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
             save(fit(data.links), folder, page_type_model(data.page_types))
             for i in test:
                 scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
-    report = Report(folds=folds)
+    report = Report(folds=folds, page_type_splits=_page_type_splits(corpus, rows, groups, folds))
     report.pages = [scores[i] for i in range(len(rows))]
     return report
+
+
+def _page_type_splits(
+    corpus: Path, rows: list[dict[str, str]], groups: list[str], folds: int, splits: int = 5
+) -> list[float]:
+    """The page-type model's accuracy out of sample, once per shuffled site-grouped split (seeds 0 to
+    `splits` - 1): each page is read without the knowledge first met on its own site, and typed by a model
+    fitted on the other folds' pages."""
+    from sklearn.model_selection import GroupKFold
+
+    from auditor.training import gather, page_type_model
+
+    typed = [
+        (i, sample) for i, row in enumerate(rows) for sample in gather(corpus, [row], frozenset({groups[i]})).page_types
+    ]
+    if len({kind for _, (_, kind) in typed}) < 2:
+        return []
+    sites = [groups[i] for i, _ in typed]
+    found = []
+    for seed in range(splits):
+        right = 0
+        for train, test in GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(typed, groups=sites):
+            model = page_type_model([typed[j][1] for j in train])
+            right += sum(model is not None and model.predict(typed[j][1][0])[0] == typed[j][1][1] for j in test)
+        found.append(round(right / len(typed), 4))
+    return found
 
 
 def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
@@ -289,6 +322,9 @@ def render_text(summary: dict[str, Any], details: bool = True) -> str:
     validation = summary["validation"]
     if validation["out_of_sample"]:
         lines.append(f"out of sample: {validation['folds']}-fold cross-validation grouped by site")
+        if summary["page_type_splits"]:
+            shown = ", ".join(f"{a:.3f}" for a in summary["page_type_splits"])
+            lines.append(f"page type: the mean of {len(summary['page_type_splits'])} shuffled splits ({shown})")
     else:
         lines.append("in sample: every page scored with all knowledge, including what was met on it (see --cv)")
     tallies("overall", summary["overall"])

@@ -10,16 +10,14 @@ are grouped into a single block.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, TypeAlias
 
 from lxml import etree
 
+from auditor import native
 from auditor.models import Region
 
 BLOCK_TAGS = frozenset(
@@ -184,7 +182,8 @@ class Names:
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
         # the compiled module reads ASCII strings the same way without patterns (None for other strings)
         self.ascii: Callable[[str], tuple[Region | None, bool, bool, bool] | None] = lambda names: None
-        if use_compiled and compiled is not None:
+        compiled = native.compiled() if use_compiled else None
+        if compiled is not None:
             hints = sorted(_HINT_WORDS.items(), key=lambda item: len(item[0]), reverse=True)  # as _HINT_PATTERN
             self.ascii = compiled.ClassWords(hints, sorted(box_words), _AD_WORDS, _LOCAL_WORDS)
 
@@ -222,6 +221,7 @@ def read(root: etree._Element, classify_names: Names) -> Layout:
     head = _Head.of(root)
     body = root.find("body")
     start = body if body is not None else root
+    compiled = native.compiled()
     pieces, anchors, has_main = (compiled.walk if compiled else walk)(start, head.main, classify_names)
     lang = root.get("lang") or root.get("xml:lang")
     return Layout(pieces, anchors, head.title, lang, head.base, has_main, head.canonical, head.robots, head.scripts)
@@ -242,6 +242,7 @@ def script_words(words: Iterable[str]) -> Callable[[list[etree._Element]], list[
         lowered = [script_text(script).lower() for script in scripts]
         return [frozenset(word for word in words if word in text) for text in lowered]
 
+    compiled = native.compiled()
     if compiled is None:
         return in_texts
     scan = compiled.ScriptWords(words)
@@ -509,8 +510,9 @@ class _Head:
 def first_with_role(root: etree._Element, role: str) -> etree._Element | None:
     """The first element from `root` on, in document order, whose role attribute is `role` (the compiled module's
     search makes no proxy for the elements it passes)."""
+    compiled = native.compiled()
     if compiled is not None:
-        return compiled.first_with_role(root, role)  # type: ignore[no-any-return]
+        return compiled.first_with_role(root, role)
     return next((el for el in root.iter() if el.get("role") == role), None)
 
 
@@ -535,11 +537,3 @@ def _fallback_text(el: etree._Element) -> str:
     img = el.find(".//img")
     text = (img.get("alt") or "").strip() if img is not None else ""
     return text or (el.get("aria-label") or el.get("title") or "").strip()
-
-
-# The compiled module (auditor/_walk.pyx: the walk, and readers of class strings, scripts, disclosure keywords and
-# sentence keys), when the package was built with it (hatch_build.py); AUDITOR_PURE_PYTHON=1 turns it off.
-compiled: ModuleType | None = None
-if not os.environ.get("AUDITOR_PURE_PYTHON"):
-    with contextlib.suppress(ImportError):  # a build without a C compiler
-        from auditor import _walk as compiled

@@ -15,7 +15,16 @@ from typing import NamedTuple
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from auditor.layout import Anchor
-from auditor.networks import Catalogue, Network, conditions_hold, host_facts, merchant_name, query_params, site_of
+from auditor.networks import (
+    Catalogue,
+    Network,
+    conditions_hold,
+    forget_sites,
+    host_facts,
+    merchant_name,
+    query_params,
+    site_of,
+)
 
 _SCHEMES = ("http", "https")
 _FALSE_VALUES = frozenset(("", "0", "false", "no", "none", "null", "undefined"))
@@ -60,14 +69,20 @@ def absolute(raw_href: str, base: str, origin: str = "") -> Url | None:
 
 def target(href: str) -> Url | None:
     """An absolute URL split into the parts the tests read, or None when it is no http(s) URL with a host."""
-    found = _target_parts(href)
+    found = _target_parts(href) if len(href) <= MAX_REMEMBERED_HREF else _target_parts.__wrapped__(href)
     if found is None:
         return None
     scheme, netloc, path, query, fragment, host, site = found
     return Url(href, SplitResult(scheme, netloc, path, query, fragment), host, site)
 
 
-@lru_cache(maxsize=8_192)
+# The memo of `_target_parts`: the last 4,096 hrefs of at most 2,000 characters (the longest URL browsers and
+# sitemaps are known to carry; longer ones are split each time), at most 8 MB, about 2 MB of ordinary links. A site's
+# menus, footers and shop links repeat across its pages; 4,096 is far more than one page holds.
+MAX_REMEMBERED_HREF = 2_000
+
+
+@lru_cache(maxsize=4_096)
 def _target_parts(href: str) -> tuple[str, str, str, str, str, str, str] | None:
     """`target`'s parts, remembered for the last URLs seen: the pages of a site link to the same menus, articles
     and shops. A plain tuple of strings, not the named tuples `target` returns: the cycle collector stops tracking
@@ -75,7 +90,7 @@ def _target_parts(href: str) -> tuple[str, str, str, str, str, str, str] | None:
     large heap, scikit-learn's alone is 50,000 objects, entries that did would bring on full collections that
     cost more than splitting the URLs again)."""
     try:
-        parts = split(href)
+        parts = urlsplit(href)
         netloc = parts.netloc
         # a plain host name is its own hostname, lowercased; urllib parses the rest (user, port, IPv6, zone)
         plain = not ("@" in netloc or ":" in netloc or "[" in netloc or "%" in netloc)
@@ -89,27 +104,9 @@ def _target_parts(href: str) -> tuple[str, str, str, str, str, str, str] | None:
 
 
 def forget_targets() -> None:
+    """Empty the memos of link targets and of their hosts' sites (the speed benchmark times first sight)."""
     _target_parts.cache_clear()
-
-
-def split(href: str) -> SplitResult:
-    """`urlsplit(href)`. The common shape, an ASCII http(s) URL without tabs, line breaks or IPv6 brackets, is
-    split directly: urlsplit would only find the same parts, at more than twice the cost."""
-    scheme = "https" if href.startswith("https://") else "http" if href.startswith("http://") else ""
-    if not scheme or not href.isascii() or "\t" in href or "\n" in href or "\r" in href:
-        return urlsplit(href)
-    start = len(scheme) + 3
-    end = len(href)
-    for mark in "/?#":
-        at = href.find(mark, start, end)
-        if at >= 0:
-            end = at
-    netloc = href[start:end]
-    if "[" in netloc or "]" in netloc:
-        return urlsplit(href)
-    path, _, fragment = href[end:].partition("#")
-    path, _, query = path.partition("?")
-    return SplitResult(scheme, netloc, path, query, fragment)
+    forget_sites()
 
 
 def marking(anchor: Anchor, catalogue: Catalogue, weak: bool = False) -> str | None:

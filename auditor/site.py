@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor import engine
 from auditor.config import Config
-from auditor.contract import SITE_SCHEMA, TOOL, failed_page
+from auditor.contract import SITE_SCHEMA, failed_page, tool
 from auditor.models import Site, SitePage
 from auditor.textmodel import main_text
 
@@ -102,5 +102,5 @@ def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
         ],
         "rules_passed": passed,
         "pages": [page_entry(p) for p in site.pages],
-        "tool": TOOL,
+        "tool": tool(),
     }

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from math import log, sqrt
+from math import log
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from auditor import native
 from auditor.language import STOPWORDS
-from auditor.layout import compiled
 from auditor.models import Block, Page
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ _SENTENCE_END = re.compile(r"([.!?…])[\"'”’)\]]*\s+(?=\S)")
 _WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SUFFIXES = ("ing", "ed", "es", "s", "en", "er", "e")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_ascii_key = compiled.ascii_key if compiled is not None else None
+_ascii_key = compiled.ascii_key if (compiled := native.compiled()) is not None else None
 TEXT_KINDS = frozenset(("editorial", "affiliate", "disclosure"))
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the TF-IDF model's words: two or more word characters
 
@@ -109,48 +108,17 @@ def vectorize(texts: Sequence[str]) -> csr_matrix:
     return matrix
 
 
-# Up to this many texts, the pairs are compared directly: scikit-learn's fixed cost per call (about 0.8 ms: its
-# vocabulary, sparse matrices and checks) is then more than the whole direct computation.
-DIRECT_MAX_TEXTS = 24
-
-
 def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
-    """The pairs (i < j) of texts whose TF-IDF cosine similarity (the `vectorize` model) is at least `threshold`.
-    Small sets are computed directly, larger ones with scikit-learn; both give the same similarities (up to
-    float32 rounding, which the tests bound)."""
+    """The pairs (i < j) of texts whose TF-IDF cosine similarity (the `vectorize` model) is at least `threshold`."""
     if len(texts) < 2:
         return []
-    if len(texts) > DIRECT_MAX_TEXTS:
-        matrix = vectorize(texts)
-        similar = (matrix @ matrix.T).tocoo()
-        return sorted(
-            (int(i), int(j))
-            for i, j, value in zip(similar.row, similar.col, similar.data, strict=True)
-            if i < j and value >= threshold
-        )
-    vectors = tfidf_rows(texts)
-    pairs = []
-    for i, a in enumerate(vectors):
-        for j in range(i + 1, len(vectors)):
-            b = vectors[j]
-            small, large = (a, b) if len(a) <= len(b) else (b, a)
-            if sum(weight * large.get(term, 0.0) for term, weight in small.items()) >= threshold:
-                pairs.append((i, j))
-    return pairs
-
-
-def tfidf_rows(texts: Sequence[str]) -> list[dict[str, float]]:
-    """The rows `vectorize` computes, as dicts: the same tokens, sublinear tf, smoothed IDF and L2 norm."""
-    counts = [Counter(_TOKEN.findall(text.lower())) for text in texts]
-    documents = Counter(term for count in counts for term in count)
-    n = len(texts)
-    idf = {term: log((1 + n) / (1 + df)) + 1 for term, df in documents.items()}
-    rows = []
-    for count in counts:
-        row = {term: (1 + log(tf)) * idf[term] for term, tf in count.items()}
-        norm = sqrt(sum(weight * weight for weight in row.values()))
-        rows.append({term: weight / norm for term, weight in row.items()} if norm else {})
-    return rows
+    matrix = vectorize(texts)
+    similar = (matrix @ matrix.T).tocoo()
+    return sorted(
+        (int(i), int(j))
+        for i, j, value in zip(similar.row, similar.col, similar.data, strict=True)
+        if i < j and value >= threshold
+    )
 
 
 def _float32() -> Any:
@@ -162,7 +130,7 @@ def _float32() -> Any:
 def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
     """Content words, lowercased, with a light suffix strip so that "kits" meets "kit"."""
     return {
-        _stem(word)
+        _stem(word) if len(word) <= MAX_REMEMBERED_WORD else _stem.__wrapped__(word)
         for word in _WORD.findall(text.lower())
         if len(word) >= 2 and word not in STOPWORDS and word not in ignore
     }
@@ -175,10 +143,18 @@ def forget_stems() -> None:
 def stemmed(text: str) -> str:
     """The text's words (the TF-IDF model's tokens), lowercased and each reduced to its stem, as `Coverage` sees
     them: a similarity measured on these agrees with the novelty measure on which words are the same."""
-    return " ".join(_stem(word) for word in _TOKEN.findall(text.lower()))
+    return " ".join(
+        _stem(word) if len(word) <= MAX_REMEMBERED_WORD else _stem.__wrapped__(word)
+        for word in _TOKEN.findall(text.lower())
+    )
 
 
-@lru_cache(maxsize=100_000)
+# The memo of `_stem`: the last 16,384 words of at most 30 letters (longer ones are stemmed each time), about
+# 4 MB at most: a site's working vocabulary, held however many pages a process reads.
+MAX_REMEMBERED_WORD = 30
+
+
+@lru_cache(maxsize=16_384)
 def _stem(word: str) -> str:
     """The word without its first matching suffix, if at least four letters remain (a vocabulary repeats its
     words, so each is stemmed once)."""

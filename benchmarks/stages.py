@@ -1,5 +1,5 @@
 """Where the single-page audit spends its time: each stage of `auditor/pipeline.py` timed on its own over the
-corpus (best of 5 passes per stage, the cycle collector off as in `audit_html`, memo caches forgotten before each
+corpus (best of 5 passes per stage, the cycle collector off as in the workers, memo caches forgotten before each
 pass as in `benchmarks.audit`)."""
 
 from __future__ import annotations

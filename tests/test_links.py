@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.layout import Anchor
-from auditor.links import absolute, classify, split, target
+from auditor.links import absolute, classify, target
 from auditor.networks import load, site_of
 
 CATALOGUE = load()
@@ -199,18 +199,6 @@ URL_PIECES = st.sampled_from(
 
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(URL_PIECES, max_size=10).map("".join) | st.text(max_size=30))
-def test_split_is_urlsplit(href: str) -> None:
-    try:
-        expected = urlsplit(href)
-    except ValueError:
-        with pytest.raises(ValueError):
-            split(href)
-        return
-    assert split(href) == expected
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(URL_PIECES, max_size=10).map("".join) | st.text(max_size=30))
 def test_a_targets_host_is_urllibs_hostname(href: str) -> None:
     """A plain host name is read without urllib; the host is still what urllib's `hostname` says."""
     try:
@@ -224,17 +212,3 @@ def test_a_targets_host_is_urllibs_hostname(href: str) -> None:
         assert parts.scheme.lower() not in ("http", "https") or not (hostname or "").rstrip(".")
     else:
         assert hostname is not None and got.host == hostname.rstrip(".")
-
-
-def test_the_memo_of_link_targets_holds_nothing_the_cycle_collector_tracks() -> None:
-    """Remembered targets are plain tuples of strings, which the collector stops tracking: a memo of thousands
-    of them never reaches its older generations, whose collections walk the whole heap."""
-    import gc
-
-    from auditor.links import _target_parts
-
-    url = target("https://Shop.Example/p/1?ref=x#top")
-    assert url is not None and url.host == "shop.example" and url.parts.query == "ref=x"
-    gc.collect()
-    remembered = _target_parts("https://Shop.Example/p/1?ref=x#top")
-    assert type(remembered) is tuple and not gc.is_tracked(remembered)
