@@ -190,7 +190,6 @@ class Site:
 
     start_url: str
     pages: tuple[SitePage, ...]
-    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def audited(self) -> tuple[SitePage, ...]:

@@ -14,7 +14,7 @@ from auditor.config import Config
 from auditor.errors import InputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-# What a page result must hold for the reports to read it (the contract in DESIGN.md, checked by type)
+# What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type)
 _PAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "url": str,
     "score": int,

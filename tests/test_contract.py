@@ -1,4 +1,4 @@
-"""The JSON output follows the contract in DESIGN.md: keys, types and vocabularies."""
+"""The JSON output follows the contract in docs/architecture.md: keys, types and vocabularies."""
 
 from __future__ import annotations
 

@@ -7,13 +7,10 @@ evidence. The engine, not the check, stamps rule id, severity and wording on eac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Any, Protocol
-
-from auditor.models import Page
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +19,6 @@ class Evidence:
 
     block: int | None
     values: dict[str, Any] = field(default_factory=dict)
-
-
-class CheckKind(Protocol):
-    DEFAULTS: Mapping[str, Any]
-
-    def check(self, page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]: ...
 
 
 _PAGE_KINDS = (

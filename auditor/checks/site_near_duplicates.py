@@ -16,7 +16,6 @@ DEFAULTS: Mapping[str, Any] = {"threshold": 0.9, "min_words": 30, "max_groups": 
 def check(site: Site, options: Mapping[str, Any]) -> Iterator[Evidence]:
     texts = {p.url: p.text for p in site.audited if p.text}
     found = groups(texts, threshold=options["threshold"], min_words=options["min_words"])
-    site.memo["near_duplicates"] = found
     for group in found[: options["max_groups"]]:
         urls = [str(url) for url, _ in group]
         yield Evidence(
