@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +135,15 @@ def test_memory_held_after_auditing_distinct_pages_stops_growing() -> None:
     finally:
         tracemalloc.stop()
     assert held[1] - held[0] < 1_000_000, held
+
+
+def test_a_configuration_loads_without_the_pipeline(tmp_path: Path) -> None:
+    """Validating rule ids and options reads the rule files as data: no check, layout walk or compiled module."""
+    config = tmp_path / "auditor.toml"
+    config.write_text('ignore = ["content"]\n[rules.links-density]\nmax_per_1000_words = 12\n', encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from auditor.config import load; "
+        f"load(Path({str(config)!r})); print(sorted(m for m in sys.modules if m.startswith('auditor')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "auditor.checks" not in loaded and "auditor.layout" not in loaded and "auditor._walk" not in loaded, loaded
