@@ -376,7 +376,9 @@ def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> li
     """Auto-affiliate services the page's scripts load or configure, each with the first script that shows it.
     A service's patterns are tried only on the scripts that hold one of its words: pages carry megabytes of
     inline script, and most of it holds none. The compiled module tells which scripts hold which words from the
-    tree's bytes, so that most pages' scripts are never read as text."""
+    tree's bytes, so that most pages' scripts are never read as text. Structured data (JSON-LD) describes the
+    page's content, which may name a widget's address without loading it: it is not read."""
+    scripts = [s for s in scripts if (s.get("type") or "").strip().lower() != "application/ld+json"]
     held = catalogue.script_words(scripts)
     if not any(held):
         return []

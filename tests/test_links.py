@@ -96,23 +96,34 @@ def test_lookalikes_stay_plain(href: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("href", "text"),
+    ("href", "entry"),
     [
-        ("https://www.shareasale.com/shareasale.cfm?merchantID=30300", "Affiliates"),  # a merchant's sign-up page
-        ("https://signup.cj.com/member/signup/publisher/?cid=1956334", "Click here to join."),
-        ("https://app.impact.com/campaign-promo-signup/Example-Brand.brand", "Partner"),
-        ("https://signup.partnerize.com/signup/en/examplebrand", "Apply"),
-        ("https://ui.awin.com/merchant-profile/24800", "Join programme"),
-        ("https://shop.example/affiliates?a_aid=someblog", "Become an affiliate"),  # the invitation, whatever the URL
+        ("https://www.shareasale.com/shareasale.cfm?merchantID=30300", "ShareASale merchant programme sign-up"),
+        ("https://signup.cj.com/member/signup/publisher/?cid=1956334", "CJ Affiliate publisher sign-up"),
+        ("https://app.impact.com/campaign-promo-signup/Example-Brand.brand", "impact.com brand / programme sign-up"),
+        ("https://signup.partnerize.com/signup/en/examplebrand", "Partnerize brand sign-up page"),
+        ("https://ui.awin.com/merchant-profile/24800", "Awin advertiser programme profile"),
+        ("https://www.booking.com/affiliate-program/v2/index.html", "Booking.com Affiliate Partner Programme"),
     ],
 )
-def test_programme_sign_up_pages_pay_nobody(href: str, text: str) -> None:
-    assert not verdict(anchor(href, text=text, rel="sponsored")).affiliate
+def test_programme_sign_up_pages_pay_nobody(href: str, entry: str) -> None:
+    """Each documented sign-up shape is told apart by its own entry (the evidence names it), even marked as paid."""
+    v = verdict(anchor(href, text="Learn more", rel="sponsored"))
+    assert not v.affiliate and entry in v.evidence, v
+
+
+def test_an_invitation_to_join_is_a_sign_up_link_whatever_its_url() -> None:
+    v = verdict(anchor("https://shop.example/affiliates?a_aid=someblog", text="Become an affiliate"))
+    assert not v.affiliate, v
+    # an ordinary call to action under a network's click link stays an affiliate link
+    call = anchor("https://hop.clickbank.net/?affiliate=me&vendor=fit", text="Join the program today")
+    assert verdict(call).affiliate
 
 
 def test_a_click_link_beside_a_sign_up_shape_still_counts() -> None:
     assert verdict(anchor("https://www.shareasale.com/r.cfm?b=1&u=2&m=30300", text="Shop now")).affiliate
     assert verdict(anchor("https://shop.example/affiliates?a_aid=someblog", text="Shop now")).affiliate
+    assert verdict(anchor("https://www.booking.com/hotel/x.html?aid=123456", text="Book now")).affiliate
 
 
 def test_same_site_cloak_needs_evidence() -> None:

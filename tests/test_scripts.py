@@ -1,0 +1,58 @@
+"""Auto-affiliate scripts and widget embeds (`[[script]]` in rules/networks.toml): each is found where a script
+loads or configures it, and not where a page merely names its address."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from auditor import audit_html
+
+_ARTICLE = "<p>" + "We walked the old town from the harbour to the castle and back again. " * 12 + "</p>"
+
+# (service, what a publisher pastes: a script element that loads or configures it)
+EMBEDS = [
+    (
+        "getyourguide_widget",
+        '<script async src="https://widget.getyourguide.com/dist/pa.umd.production.min.js"></script>',
+    ),
+    ("booking_affiliate_widget", '<script src="//aff.bstatic.com/static/affiliate_base/js/flexiproduct.js"></script>'),
+    ("viator_widget", '<script async src="https://www.viator.com/orion/partner/widget.js"></script>'),
+    ("klook_widget", '<script src="https://affiliate.klook.com/widget/fetch-iframe-init.js"></script>'),
+    ("tiqets_widget", '<script src="https://widgets.tiqets.com/loader.js"></script>'),
+    ("agoda_sherpa_widget", '<script src="//cdn0.agoda.net/images/sherpa/js/sherpa_init1_08.min.js"></script>'),
+    ("stay22", '<script src="https://scripts.stay22.com/letmeallez.js"></script>'),
+    (
+        "expedia_group_widget",
+        '<script src="https://creator.expediagroup.com/products/widgets/assets/eg-widgets.js"></script>',
+    ),
+    ("travelpayouts_widget", '<script src="https://tp.media/content?trs=1&shmarker=12345&promo_id=1"></script>'),
+    ("kiwi_widget", '<script src="https://widgets.kiwi.com/scripts/widget-search-iframe.js"></script>'),
+    ("discovercars_widget", '<script src="https://www.discovercars.com/widget.js?v1"></script>'),
+    ("ebay_smart_links", "<script>window._epn = {campaign: 5338000000};</script>"),
+    ("monetizer101", '<script src="https://link.monetizer101.com/widget/amp/amp.js"></script>'),
+    ("amazon_publisher_studio", "<script>var amzn_ps_tracking_id = 'site-20';</script>"),
+    ("amazon_associates_aax_legacy", "<script>var aax_pubname = 'site-20';</script>"),
+    ("geniuslink", '<script src="//cdn.georiot.com/snippet.js"></script>'),
+]
+
+
+def _services(head: str, body: str = "") -> set[str]:
+    page = f"<html><head><title>Old town walk</title>{head}</head><body><main>{_ARTICLE}{body}</main></body></html>"
+    return {script.service for script in audit_html(page, url="https://travel.example/walk/").scripts}
+
+
+@pytest.mark.parametrize(("service", "embed"), EMBEDS, ids=[s for s, _ in EMBEDS])
+def test_an_embed_is_found(service: str, embed: str) -> None:
+    assert service in _services(embed)
+
+
+@pytest.mark.parametrize(("service", "embed"), EMBEDS, ids=[s for s, _ in EMBEDS])
+def test_a_page_that_only_names_the_address_has_no_script(service: str, embed: str) -> None:
+    """Structured data that mentions the embed's address, and a plain link to it, load nothing."""
+    address = embed.split('src="', 1)[1].split('"', 1)[0] if 'src="' in embed else embed
+    described = json.dumps({"@context": "https://schema.org", "@type": "Article", "articleBody": address})
+    head = f'<script type="application/ld+json">{described}</script>'
+    link = f'<p><a href="{address if address.startswith("http") else "https://example.com/"}">the widget</a></p>'
+    assert service not in _services(head, link)
