@@ -38,6 +38,11 @@ def runnable_rules() -> tuple[Rule, ...]:
             if key not in check.DEFAULTS:
                 raise ConfigError(f"rule {rule.id}: unknown option {key!r}{closest(key, sorted(check.DEFAULTS))}")
             check_option(rule.id, key, rule.options[key], check.DEFAULTS[key])
+            if type(rule.options[key]) is not type(check.DEFAULTS[key]):
+                # the file's value is what a configuration's override is checked against: same type as the kind's
+                raise ConfigError(
+                    f"rule {rule.id}: option {key!r} must be written as a {type(check.DEFAULTS[key]).__name__}"
+                )
         missing = sorted(set(check.DEFAULTS) - set(rule.options))
         if missing:
             raise ConfigError(f"rule {rule.id}: option {missing[0]!r} of check kind {rule.kind} is not declared")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from auditor.models import Region
 
 SWITCH = "AUDITOR_PURE_PYTHON"
-PURE_PYTHON = bool(os.environ.get(SWITCH))
+PURE_PYTHON = os.environ.get(SWITCH, "").strip().lower() not in ("", "0", "false", "no")
 """The references were asked for: no import is tried, and no warning given."""
 
 

@@ -102,5 +102,5 @@ def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
         ],
         "rules_passed": passed,
         "pages": [page_entry(p) for p in site.pages],
-        "tool": tool(),
+        "tool": tool(audited_here=False),
     }

@@ -117,7 +117,7 @@ def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int
     return sorted(
         (int(i), int(j))
         for i, j, value in zip(similar.row, similar.col, similar.data, strict=True)
-        if i < j and value >= threshold
+        if i < j and value >= threshold - 1e-6  # float32 products: an exact copy may score 0.99999994
     )
 
 
