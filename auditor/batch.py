@@ -19,7 +19,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,15 +67,58 @@ def is_warc(path: Path) -> bool:
 
 def html_offsets(path: str) -> list[int]:
     """Offsets of the WARC's HTML response records (runs on a worker: it reads the file once)."""
+    return warc_index(path)[0]
+
+
+def warc_index(path: str) -> tuple[list[int], str | None]:
+    """Offsets of the WARC's HTML response records, and why the file is cut short if it is (None if whole).
+    warcio reads a truncated file to its end without a word, so the cut is looked for here: a last record with
+    fewer bytes than its Content-Length, or a last gzip member without its end."""
     from warcio.archiveiterator import ArchiveIterator
 
     offsets: list[int] = []
+    last, short = 0, False
     with open(path, "rb") as handle:
         records = ArchiveIterator(handle)
         for record in records:
             if record.rec_type == "response" and _is_html(record):
                 offsets.append(records.get_record_offset())
-    return offsets
+            last = records.get_record_offset()  # reads the record to its end
+            short = record.raw_stream.limit > 0
+        if not short and _is_gzip(handle):
+            short = not _gzip_members_whole(handle, last)
+    if short:
+        return offsets, f"{path}: truncated (the file ends inside the record at byte {last:,})"
+    return offsets, None
+
+
+def _is_gzip(handle: Any) -> bool:
+    handle.seek(0)
+    return bool(handle.read(2) == b"\x1f\x8b")
+
+
+def _gzip_members_whole(handle: Any, start: int) -> bool:
+    """Whether every gzip member from byte `start` to the end of the file ends (output is read and dropped in
+    bounded pieces, so a member that inflates without end costs time, not memory)."""
+    import zlib
+
+    handle.seek(start)
+    inflater, pending = zlib.decompressobj(31), False
+    try:
+        while chunk := handle.read(1 << 20):
+            while chunk:
+                pending = True
+                inflater.decompress(chunk, 1 << 20)
+                while inflater.unconsumed_tail and not inflater.eof:
+                    inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+                if inflater.eof:
+                    chunk, pending = inflater.unused_data, False
+                    inflater = zlib.decompressobj(31)
+                else:
+                    chunk = b""
+    except zlib.error:
+        return False
+    return not pending
 
 
 def _is_html(record: Any) -> bool:
@@ -154,6 +197,10 @@ def _pages(chunk: Chunk, config: Config) -> Iterator[tuple[str, bytes | None, st
             charset = mime.split("charset=", 1)[1].split(";")[0].strip(" \"'") if "charset=" in mime else None
             body = record.content_stream().read(config.max_bytes + 1)
             facts = {"status": 200, "date": record.rec_headers.get_header("WARC-Date"), "warc": chunk.source}
+            if len(body) <= config.max_bytes and record.raw_stream.limit > 0:
+                # the file ends inside this record: half a page would be audited as if it were the page
+                yield url, None, None, {**facts, "error": "the WARC record is truncated (the file ends inside it)"}
+                continue
             if len(body) > config.max_bytes:
                 yield url, None, None, {**facts, "error": f"over the {config.max_bytes:,}-byte limit (max_bytes)"}
                 continue
@@ -165,7 +212,7 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     import numpy
 
     from auditor.contract import compact, error_result, to_dict
-    from auditor.neardup import signatures
+    from auditor.neardup import NUM_PERM, signatures
     from auditor.pipeline import audit_html
     from auditor.textmodel import main_text_of
 
@@ -177,36 +224,36 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     lines: list[bytes] = []
     texts: dict[str, str] = {}
     errors = 0
-    # The cycle collector waits while the chunk is audited: each page allocates enough to start collections that
-    # walk the worker's whole heap (Dask's and scikit-learn's objects), and the pages make next to no cycles
-    # (corpus audits with trafilatura loaded: 35.2 pages/s paused against 28.7 not, median of 5 passes; noisy, see
-    # benchmarks/audit.py). It resumes as it was after the chunk (a cluster's worker may be someone else's
-    # process), and collects then what the chunk left.
     collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for url, body, charset, facts in _pages(chunk, config):
-            error = facts.pop("error", None)
-            if body is not None:
-                try:
-                    result = audit_html(body, url, config, encoding=charset)
-                except AuditError as exc:
-                    error = str(exc)
-            if error is not None or body is None:
-                result = error_result(url, error or "not audited")
-                errors += 1
-            else:
-                texts[url] = main_text_of(result.blocks)
-            page = to_dict(result)
-            page["crawl"] = facts
-            lines.append(compact(page))
-    finally:
-        if collecting:
-            gc.enable()
+    for url, body, charset, facts in _pages(chunk, config):
+        error = facts.pop("error", None)
+        if body is not None:
+            # The cycle collector waits while a page is audited (not while it is fetched: httpx's objects make
+            # cycles): each page allocates enough to start collections that walk the worker's whole heap (Dask's
+            # and scikit-learn's objects), and makes next to no cycles itself (the corpus: 2.26x trafilatura
+            # paused against 2.12x not, `python -m benchmarks.audit`). It resumes as it was after each page: a
+            # cluster's worker may be someone else's process.
+            gc.disable()
+            try:
+                result = audit_html(body, url, config, encoding=charset)
+            except AuditError as exc:
+                error = str(exc)
+            finally:
+                if collecting:
+                    gc.enable()
+        if error is not None or body is None:
+            result = error_result(url, error or "not audited")
+            errors += 1
+        else:
+            texts[url] = main_text_of(result.blocks)
+        page = to_dict(result)
+        page["crawl"] = facts
+        lines.append(compact(page))
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)
     values = numpy.array([s.hashvalues for s in signatures(texts[u] for u in urls)], dtype=numpy.uint64)
     buffer = io.BytesIO()
-    numpy.savez(buffer, urls=numpy.array(urls, dtype=object), values=values.reshape(len(urls), -1))
+    # (a chunk with no page long enough to compare, all its URLs failed for instance, has no rows to shape)
+    numpy.savez(buffer, urls=numpy.array(urls, dtype=object), values=values.reshape(len(urls), NUM_PERM))
     _write_atomically(sig_file, buffer.getvalue())
     _write_atomically(pages_file, b"\n".join(lines) + b"\n" if lines else b"")
     return {"key": key, "skipped": False, "pages": len(lines), "errors": errors}
@@ -286,6 +333,7 @@ class Summary:
     errors: int = 0
     seconds: float = 0.0
     near_duplicate_groups: int = 0
+    damaged: list[str] = field(default_factory=list)  # why each damaged WARC file is (truncated, ...)
 
 
 def run(
@@ -316,7 +364,14 @@ def run(
         client = Client(cluster)
     summary = Summary()
     try:
-        chunks = plan(inputs, lambda paths: client.gather(client.map(html_offsets, paths, pure=False)), partition_size)
+        damaged: list[str] = []
+
+        def index(paths: list[str]) -> list[list[int]]:
+            found = client.gather(client.map(warc_index, paths, pure=False))
+            damaged.extend(why for _, why in found if why is not None)
+            return [offsets for offsets, _ in found]
+
+        chunks = plan(inputs, index, partition_size)
         summary.chunks = len(chunks)
         futures = client.map(run_chunk, chunks, outdir=str(outdir.resolve()), config=config, retries=3, pure=False)
         for done, future in enumerate(as_completed(futures), 1):
@@ -338,7 +393,13 @@ def run(
         if cluster is not None:
             cluster.close()
     summary.seconds = round(time.monotonic() - started, 2)
+    summary.damaged = damaged
     _write_atomically(
         outdir / "batch.json", json.dumps({"inputs": [str(p) for p in inputs], **asdict(summary)}, indent=1).encode()
     )
+    if damaged:
+        # after the results are written: the pages before the cut are kept, and the run still fails
+        raise InputError(
+            f"{'; '.join(damaged)}; the {summary.pages} pages read ({summary.errors} not audited) are in {outdir}"
+        )
     return summary

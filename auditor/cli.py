@@ -279,6 +279,13 @@ def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True)
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
 @click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
+@click.option(
+    "--max-retry-after",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Wait at most this many seconds when a 429/503 asks to retry later (Retry-After).",
+)
 @click.option("--no-sitemaps", is_flag=True, help="Do not read sitemap.xml for URLs.")
 @click.option(
     "--warc",
@@ -305,6 +312,7 @@ def crawl(
     timeout: float,
     max_bytes: int | None,
     workers: int | None,
+    max_retry_after: float,
     no_sitemaps: bool,
     warc_path: Path | None,
     force: bool,
@@ -316,7 +324,8 @@ def crawl(
     import re
 
     from auditor.config import load
-    from auditor.crawl import Crawler, Settings
+    from auditor.crawl import Crawler, Settings, nothing_fetched
+    from auditor.errors import FetchError
     from auditor.progress import reporter
 
     config = load(config_path).with_cli(max_bytes=max_bytes, timeout=timeout, user_agent=user_agent)
@@ -348,12 +357,15 @@ def crawl(
             obey_robots=not ignore_robots,
             timeout=timeout,
             max_bytes=config.max_bytes,
+            max_retry_after=max_retry_after,
             sitemaps=not no_sitemaps,
             warc=str(warc_path.resolve()) if warc_path else None,
             **({"audit_workers": workers} if workers is not None else {}),
         )
         crawler = Crawler.create(db_path, settings, config, force=force, on_progress=show)
         db = db_path
+    if not quiet:
+        crawler.on_note = lambda line: click.echo(f"crawl: {line}", err=True)
     try:
         asyncio.run(crawler.run())
     except KeyboardInterrupt:
@@ -361,12 +373,17 @@ def crawl(
         return 130
     finally:
         show(None)
-    counts = crawler.store.counts()
+    try:
+        failure = nothing_fetched(crawler.store)
+        counts = crawler.store.counts()
+    finally:
+        crawler.store.close()
+    if failure is not None:  # an empty crawl is no clean site: an error, in one line
+        raise FetchError(failure)
     click.echo(
         f"{db}: {counts.get('done', 0)} pages done, {counts.get('failed', 0)} failed, "
         f"{counts.get('skipped', 0)} skipped, {counts.get('queued', 0)} left in the queue"
     )
-    crawler.store.close()
     return 0
 
 

@@ -3,6 +3,7 @@ batches and reports all speak it, so it lives beside the models, below every par
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -13,17 +14,43 @@ from auditor.models import Disclosure, PageResult
 PAGE_SCHEMA = "auditor/page@1"
 SITE_SCHEMA = "auditor/site@1"
 
+# The userinfo of a URL (user:password@), as a browser finds it: after `scheme://` or a scheme-relative `//`,
+# and for the special schemes after any run of slashes or backslashes (the WHATWG URL standard's "special
+# authority ignore slashes" state). The userinfo ends at the last @ before the path, query or fragment.
+_URL_USERINFO = re.compile(
+    r"^([\x00-\x20]*(?:[a-z][a-z0-9+.\-]*:)?[/\\]{2}|[\x00-\x20]*(?:https?|wss?|ftp):[/\\]*)[^/\\?#]*@", re.I
+)
+# The same inside free text (an error, a finding's message or evidence): a scheme, then an authority with an @
+_TEXT_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.\-]*:[/\\]{2})[^/\\?#\s\"'<>]*@", re.I)
+
+
+def strip_credentials(url: str) -> str:
+    """The URL less its user name and password: a result is shared and published, a password in it must not be.
+    The rest stays as written, so a raw href is still the attribute as the page wrote it."""
+    return _URL_USERINFO.sub(r"\1", url, count=1) if "@" in url else url
+
+
+def _scrubbed(value: Any) -> Any:
+    """Free text, or evidence made of it, with the credentials of the URLs it quotes taken out."""
+    if isinstance(value, str):
+        return _TEXT_USERINFO.sub(r"\1", value) if "@" in value else value
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
+
 
 def to_dict(result: PageResult) -> dict[str, Any]:
     """The page result as the JSON contract describes it (keys in the contract's order, extras after)."""
     disclosure = result.disclosure
     return {
         "schema": PAGE_SCHEMA,
-        "url": result.url,
-        "error": result.error,
+        "url": strip_credentials(result.url),
+        "error": _scrubbed(result.error),
         "language": result.language,
         "score": result.score,
-        "metrics": result.metrics,
+        "metrics": _scrubbed(result.metrics),
         "blocks": [
             {
                 "id": b.id,
@@ -41,13 +68,13 @@ def to_dict(result: PageResult) -> dict[str, Any]:
         ],
         "links": [
             {
-                "href": link.href,
-                "raw_href": link.raw_href,
+                "href": strip_credentials(link.href),
+                "raw_href": strip_credentials(link.raw_href),
                 "text": link.text,
                 "block": link.block,
                 "affiliate": link.affiliate,
                 "network": link.network,
-                "evidence": link.evidence,
+                "evidence": _scrubbed(link.evidence),
                 "rel": list(link.rel),
                 "merchant": link.merchant,
             }
@@ -75,19 +102,19 @@ def to_dict(result: PageResult) -> dict[str, Any]:
             {
                 "rule": f.rule,
                 "severity": f.severity,
-                "message": f.message,
+                "message": _scrubbed(f.message),
                 "block": f.block,
                 "selector": f.selector,
-                "evidence": f.evidence,
+                "evidence": _scrubbed(f.evidence),
                 "weight": f.weight,
                 "title": f.title,
             }
             for f in result.findings
         ],
-        "auto_affiliate_scripts": [{"service": s.service, "evidence": s.evidence} for s in result.scripts],
+        "auto_affiliate_scripts": [{"service": s.service, "evidence": _scrubbed(s.evidence)} for s in result.scripts],
         "title": result.title,
-        "canonical": result.canonical,
-        "notes": list(result.notes),
+        "canonical": strip_credentials(result.canonical) if result.canonical else result.canonical,
+        "notes": [_scrubbed(note) for note in result.notes],
         "robots": {"noindex": result.noindex, "nofollow": result.nofollow},
         "page_type": (
             {"type": result.page_type.type, "confidence": round(result.page_type.confidence, 3)}
@@ -110,10 +137,12 @@ def compact(data: dict[str, Any]) -> bytes:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
-def tool() -> dict[str, str]:
-    """Which auditor made a result: its version, and whether the compiled walk or the Python references ran
-    (they give the same results; `auditor --version` says the same)."""
-    return {"name": "affiliate-auditor", "version": __version__, "implementation": native.status()}
+def tool(audited_here: bool = True) -> dict[str, str]:
+    """Which auditor made a result: its version and, for a page audited in this process, whether the compiled
+    walk or the Python references ran (they give the same results; `auditor --version` says the same). A site
+    result assembled from pages audited elsewhere names only the version."""
+    made = {"name": "affiliate-auditor", "version": __version__}
+    return {**made, "implementation": native.status()} if audited_here else made
 
 
 def error_result(url: str, error: str) -> PageResult:

@@ -15,8 +15,10 @@ import io
 import json
 import multiprocessing
 import os
+import signal
 import sqlite3
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,10 +35,10 @@ import httpx
 
 from auditor.config import USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError
-from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, Body, explain
+from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, MAX_REDIRECTS, Body, explain
 from auditor.robots import ROBOTS_MAX_BYTES, Robots, sitemap_urls
-from auditor.store import Claim, Store, pack
-from auditor.urls import Scope, host_key, normalize
+from auditor.store import Claim, CrawlLock, Store, pack
+from auditor.urls import DEFAULT_PORTS, Scope, host_key, normalize
 
 RETRY_STATUSES = frozenset((500, 502, 503, 504, 408, 522, 524))
 KNOWN_MAX = 500_000
@@ -162,6 +165,12 @@ class Crawler:
         self.settings = settings
         self.config = config
         self.scope = Scope.of(settings.start_url, settings.include, settings.exclude)
+        self.site = site_of(settings.start_url)
+        self.on_note: Callable[[str], None] | None = None
+        """Told, in one line, what the progress counts do not show (a host held by Retry-After)."""
+        self.robots_failed: dict[str, str] = {}
+        """Hosts whose robots.txt fetch failed (no answer, or none that could be read), with the cause: their URLs
+        fail with it rather than being called disallowed."""
         self.on_progress = on_progress
         self.progress = Progress()
         self.robots: dict[str, Robots] = {}
@@ -176,6 +185,11 @@ class Crawler:
         self.changed = asyncio.Condition()
         self.stopping = False
         self.pool: ProcessPoolExecutor | None = None
+        self.lock: CrawlLock | None = None
+        """Held from `create` or `resume` to the end of `run`: one crawler per database."""
+        self.lifeline: Connection | None = None
+        """The read end of a pipe this process never writes to: its audit workers hold it, and its end of file
+        (this process gone, however it went) tells them to exit."""
 
     # -- setup ------------------------------------------------------------------------------------------------
 
@@ -188,9 +202,23 @@ class Crawler:
         force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> Crawler:
+        if db.exists() and not force:
+            raise ConfigError(f"{db} exists; resume it with --resume, or use --force to start over")
+        # locked before --force deletes anything: a running crawl keeps its database
+        lock = CrawlLock.take(db)
+        try:
+            crawler = cls._create(db, settings, config, on_progress)
+        except BaseException:
+            lock.release()
+            raise
+        crawler.lock = lock
+        return crawler
+
+    @classmethod
+    def _create(
+        cls, db: Path, settings: Settings, config: Config, on_progress: Callable[[Progress], None] | None
+    ) -> Crawler:
         if db.exists():
-            if not force:
-                raise ConfigError(f"{db} exists; resume it with --resume, or use --force to start over")
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
         start = normalize(settings.start_url)
@@ -212,11 +240,19 @@ class Crawler:
 
     @classmethod
     def resume(cls, db: Path, config: Config, on_progress: Callable[[Progress], None] | None = None) -> Crawler:
-        store = Store.open(db, create=False)
-        raw = store.get("settings")
-        if raw is None:
-            raise ConfigError(f"{db}: not a crawl database (no settings)")
-        return cls(store, Settings.from_json(raw), config, on_progress)
+        lock = CrawlLock.take(db)
+        try:
+            store = Store.open(db, create=False)
+            raw = store.get("settings")
+            if raw is None:
+                store.close()
+                raise ConfigError(f"{db}: not a crawl database (no settings)")
+            crawler = cls(store, Settings.from_json(raw), config, on_progress)
+        except BaseException:
+            lock.release()
+            raise
+        crawler.lock = lock
+        return crawler
 
     # -- politeness -------------------------------------------------------------------------------------------
 
@@ -240,8 +276,12 @@ class Crawler:
                         robots = Robots.everything(ua, "robots.txt redirects; treated as absent")
                     else:
                         robots = Robots.parse(got.body, ua)
-                except (httpx.HTTPError, OSError, TimeoutError, AuditError) as exc:
-                    robots = Robots.nothing(ua, f"robots.txt unreachable ({type(exc).__name__}): nothing is fetched")
+                except Exception as exc:  # any failure of this one fetch, whatever raised it
+                    cause = _explain(exc, self.settings.timeout)
+                    robots = Robots.nothing(ua, f"robots.txt unreachable ({cause}): nothing is fetched")
+                    # RFC 9309 section 2.3.1.4: disallow all; but a host that cannot be reached is reported as
+                    # that, not as a robots.txt verdict
+                    self.robots_failed[host] = cause
             self.robots[host] = robots
             self.host_delay[host] = self._base_delay(host)
             if robots.note:
@@ -330,8 +370,8 @@ class Crawler:
         if self.store.get("state") != "new":
             self.store.resume()
             return
-        if robots.allowed(start):
-            self.store.enqueue([(start, 0, "start")])
+        if robots.allowed(start) or host_key(start) in self.robots_failed:
+            self.store.enqueue([(start, 0, "start")])  # an unreachable start fails with its cause (see _visit)
         else:
             self.store.skip(start, 0, "start", "disallowed by robots.txt")
         if self.settings.sitemaps:
@@ -345,13 +385,13 @@ class Crawler:
         found: list[tuple[str, int, str]] = []
         while pending and len(seen) < MAX_SITEMAPS:
             sitemap = pending.pop(0)
-            if sitemap in seen or self.scope.why_not(sitemap) == "off-site" or not robots.allowed(sitemap):
+            if sitemap in seen or self._why_not(sitemap) == "off-site" or not robots.allowed(sitemap):
                 continue
             seen.add(sitemap)
             try:
                 got = await self._get(client, sitemap, html=False)
-            except (httpx.HTTPError, OSError, TimeoutError, AuditError) as exc:
-                self.store.log_fetch(sitemap, None, f"sitemap: {type(exc).__name__}", 0.0)
+            except Exception as exc:  # any failure of this one fetch, whatever raised it
+                self.store.log_fetch(sitemap, None, f"sitemap: {_explain(exc, self.settings.timeout)}", 0.0)
                 continue
             self.store.log_fetch(sitemap, got.status, None, got.elapsed)
             if got.status != 200:
@@ -360,7 +400,7 @@ class Crawler:
             pending.extend(children)
             for page in pages:
                 url = normalize(page)
-                if url is None or self.scope.why_not(url) is not None:
+                if url is None or self._why_not(url) is not None:
                     continue
                 if robots.allowed(url):
                     found.append((url, 1, "sitemap"))
@@ -427,6 +467,11 @@ class Crawler:
             counted = True
             try:
                 counted = await self._visit(client, claim)
+            except sqlite3.Error:
+                raise  # the database itself failed: the whole crawl stops, and says so (see run)
+            except Exception as exc:  # any other failure while handling one URL is that URL's, never the crawl's
+                error = _explain(exc, self.settings.timeout)
+                self.store.finish(claim.url, depth=claim.depth, state="failed", error=error)
             finally:
                 await self._done(counted)
 
@@ -434,6 +479,10 @@ class Crawler:
         """Fetch, audit and record one URL; returns False when it was only postponed."""
         url, host = claim.url, host_key(claim.url)
         robots = await self._robots(client, url)
+        if host in self.robots_failed:
+            error = f"{self.robots_failed[host]} (fetching robots.txt)"
+            self.store.finish(url, depth=claim.depth, state="failed", error=error)
+            return True
         if not robots.allowed(url):
             self.store.finish(url, depth=claim.depth, state="skipped", error="disallowed by robots.txt")
             return True
@@ -444,14 +493,21 @@ class Crawler:
             self.store.log_fetch(url, None, str(exc), 0.0)
             self.store.finish(url, depth=claim.depth, state="failed", error=str(exc))
             return True
-        except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            error = explain(exc, self.settings.timeout)
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:  # may pass: tried again
+            error = _explain(exc, self.settings.timeout)
             self.store.log_fetch(url, None, error, 0.0)
             return self._retry(claim, error, None)
+        except Exception as exc:  # anything else this URL's fetch raises (httpx's InvalidURL on a Location of
+            # javascript: or data:, which is no HTTPError) is this URL's failure, never the crawl's
+            error = _explain(exc, self.settings.timeout)
+            self.store.log_fetch(url, None, error, 0.0)
+            self.store.finish(url, depth=claim.depth, state="failed", error=error)
+            return True
         self.store.log_fetch(url, got.status, None, got.elapsed)
         if got.status in THROTTLE_STATUSES:
             wait = min(got.retry_after or self.settings.backoff * 2**claim.attempts, self.settings.max_retry_after)
             self._slow_down(host, wait)
+            self._note_hold(host, url, got, wait)
             return self._retry(claim, f"HTTP {got.status}", wait)
         self._speed_up(host)
         if got.status in RETRY_STATUSES:
@@ -516,11 +572,12 @@ class Crawler:
         already runs). Warm workers audit a small page first, to load the rules and patterns before pages wait."""
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["auditor.crawl", "auditor.pipeline"])
+        _start_fork_server()
         return ProcessPoolExecutor(
             workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(os.getpid(), self.config if warm else None),
+            initargs=(self.lifeline, self.config if warm else None),
         )
 
     def _retry(self, claim: Claim, error: str, wait: float | None) -> bool:
@@ -534,7 +591,19 @@ class Crawler:
         return False
 
     def _redirect(self, claim: Claim, got: Fetched) -> bool:
+        """Queue a redirect's target one level deeper (a chain of redirects is a path like any other, so the depth
+        limit bounds it), and end a chain at its 11th redirect, as a single-page fetch does."""
         target = normalize(urljoin(claim.url, got.location or "")) if got.location else None
+        if target is not None and self._hops_to(claim.url) >= MAX_REDIRECTS:
+            self.store.finish(
+                claim.url,
+                depth=claim.depth,
+                state="failed",
+                status=got.status,
+                error=f"more than {MAX_REDIRECTS} redirects (a redirect loop?)",
+                elapsed=got.elapsed,
+            )
+            return True
         if target is None:
             self.store.finish(
                 claim.url,
@@ -544,9 +613,11 @@ class Crawler:
                 error=f"HTTP {got.status} without a usable Location",
             )
             return True
-        reason = self.scope.why_not(target)
-        links = [(target, claim.depth, claim.url)] if reason is None else []
-        skipped = [(target, claim.depth, claim.url, reason)] if reason is not None else []
+        depth = claim.depth + 1
+        reason = self._why_not(target)
+        # deeper than --max-depth: not recorded, as for a link (a shorter path may still reach it)
+        links = [(target, depth, claim.url)] if reason is None and depth <= self.settings.max_depth else []
+        skipped = [(target, depth, claim.url, reason)] if reason is not None else []
         self.store.finish(
             claim.url,
             depth=claim.depth,
@@ -559,6 +630,37 @@ class Crawler:
             elapsed=got.elapsed,
         )
         return True
+
+    def _hops_to(self, url: str) -> int:
+        """How many redirects in a row led to this URL. A redirect's target is queued with the redirecting URL as
+        its source, so the chain is walked back through the database and its count survives --resume."""
+        hops = 0
+        while hops < MAX_REDIRECTS:
+            row = self.store.db.execute(
+                "SELECT p.url FROM frontier f JOIN pages p ON p.url = f.source "
+                "WHERE f.url = ? AND p.final_url = f.url AND p.status BETWEEN 300 AND 399",
+                (url,),
+            ).fetchone()
+            if row is None:
+                break
+            url, hops = row[0], hops + 1
+        return hops
+
+    def _why_not(self, url: str) -> str | None:
+        """The scope's verdict on a URL, with the port as part of the site: another port of the host is another
+        server (an admin panel, a development server) with its own robots.txt (RFC 9309 section 2.3)."""
+        return "off-site" if site_of(url) != self.site else self.scope.why_not(url)
+
+    def _note_hold(self, host: str, url: str, got: Fetched, wait: float) -> None:
+        """Say that a host is held, and for how long: a crawl that waits silently looks hung."""
+        if self.on_note is None:
+            return
+        why = "back-off"
+        if got.retry_after is not None:
+            why = f"Retry-After {got.retry_after:g} s"
+            if got.retry_after > wait:
+                why += f", capped by --max-retry-after {self.settings.max_retry_after:g}"
+        self.on_note(f"{host}: held {wait:g} s after HTTP {got.status} on {url} ({why})")
 
     def _record(self, claim: Claim, got: Fetched, audited: dict[str, Any]) -> None:
         if "error" in audited:
@@ -583,7 +685,7 @@ class Crawler:
         for url in audited["links"]:
             if url in self.known:
                 continue
-            reason = self.scope.why_not(url)
+            reason = self._why_not(url)
             if reason == "off-site":
                 self.known.add(url)
                 continue  # not ours to list
@@ -615,6 +717,18 @@ class Crawler:
         )
 
     async def run(self) -> Progress:
+        """Crawl until the frontier is empty or a limit is reached, holding the database's lock throughout."""
+        if self.lock is None or not self.lock.held:
+            self.lock = CrawlLock.take(self.store.path)
+        self.lifeline, keep_alive = multiprocessing.Pipe(duplex=False)
+        try:
+            return await self._run()
+        finally:
+            keep_alive.close()
+            self.lifeline.close()
+            self.lock.release()
+
+    async def _run(self) -> Progress:
         self.finished = self.store.page_count()
         if self.settings.warc:
             self.warc = Archive(Path(self.settings.warc))
@@ -650,40 +764,110 @@ def _spawn(executor: ProcessPoolExecutor, workers: int) -> None:
         executor.submit(int)
 
 
-def _start_worker(crawl: int, warm_with: Config | None) -> None:
+def _start_fork_server() -> None:
+    """Start the fork server (and multiprocessing's resource tracker, which it starts first) with /dev/null for
+    stdout and stderr, unless it already runs. Both would otherwise hold this process's pipes open after it is
+    killed, so that whoever reads them to their end (a supervisor, a shell's `$(...)`) waits for them; and the
+    tracker's note about the semaphores a killed process leaves (which it then removes) is noise to a user. The
+    audit workers are forked from the fork server and inherit its streams."""
+    from multiprocessing import forkserver
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()  # what this process has written so far goes where it was meant to
+    null = os.open(os.devnull, os.O_WRONLY)
+    saved = [os.dup(fd) for fd in (1, 2)]
+    try:
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        forkserver.ensure_running()
+    finally:
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(null)
+
+
+def _start_worker(lifeline: Connection | None, warm_with: Config | None) -> None:
     """An audit worker's start: it ends with the crawl, and given a configuration it loads the pipeline's rules and
     patterns before the first page (auditing a small page), not while pages wait."""
-    _exit_with_crawl(crawl)
+    # Ctrl-C reaches the terminal's whole process group, workers included: the crawl alone answers it (it stops
+    # its pool and says how to resume), instead of each worker dying with a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if lifeline is not None:
+        _exit_with_crawl(lifeline)
     if warm_with is not None:
         with contextlib.suppress(Exception):  # a real page reports whatever this would have raised
             audit_job(WARM_UP_PAGE, "http://warm-up.invalid/", "utf-8", warm_with)
     # The worker's own process, so its cycle collector is tuned here, not in the pipeline: what is loaded by now
     # (the pipeline, its rules and compiled patterns: most of the heap) is set aside for good, so a full
-    # collection walks only what the pages made since, not every object of the process (corpus audits with
-    # trafilatura loaded: 34.2 pages/s frozen against 28.7 not, median of 5 passes; noisy, see benchmarks/audit.py).
+    # collection walks only what the pages made since, not every object of the process (measured once, corpus
+    # audits with trafilatura loaded: 34.2 pages/s frozen against 28.7 not, median of 5 passes on a noisy machine).
     # Collection stays on for the cycles pages do make, and the objects set aside are no longer written to by
-    # collections, so the memory pages they share with the fork server stay shared.
+    # collections, so the memory pages they share with the fork server stay shared. What the warm-up left is
+    # collected first, so that no garbage is set aside with them.
+    gc.collect()
     gc.freeze()
 
 
-def _exit_with_crawl(crawl: int) -> None:
+def _exit_with_crawl(lifeline: Connection) -> None:
     """Audit workers end when the crawl does, even when it is killed with SIGKILL.
 
     A killed crawl cannot tell its pool to stop, and the workers and the fork server keep each other alive
-    (each worker holds the fork server's liveness pipe), so a watchdog thread looks for the crawl instead.
+    (each worker holds the fork server's liveness pipe), so a watchdog thread waits for the end of file of the
+    crawl's lifeline: the kernel closes the crawl's end when it dies, at once and even while nobody has reaped
+    it (looking for its pid would find the unreaped zombie, alive to kill(2), for as long as it stays one).
     """
 
     def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(crawl, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:  # the pid now belongs to someone else's process: ours is gone
-                os._exit(0)
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                lifeline.recv_bytes()  # nothing is ever sent: this returns only at end of file, by raising
+        os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
+
+
+def _explain(exc: BaseException, timeout: float) -> str:
+    """`fetch.explain`, but a refused connection is named as such: httpx reports it as "All connection attempts
+    failed", with the refusal only in the exception's causes."""
+    if isinstance(exc, httpx.ConnectError):
+        cause: BaseException | None = exc
+        for _ in range(8):  # a chain is a few links long; the bound only guards against a cycle
+            if cause is None:
+                break
+            if isinstance(cause, ConnectionRefusedError):
+                return "cannot connect (connection refused)"
+            cause = cause.__cause__ or cause.__context__
+    return explain(exc, timeout)
+
+
+def site_of(url: str) -> tuple[str, int | None]:
+    """The site a URL is on, for crawl scope: its host (www. or not) and its port, a scheme's default port counting
+    as no port (http://h:80/ and https://h/ are on the site of http://h/, http://h:8080/ is not)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: no site a crawl can reach, and so none other than its own
+        return host_key(url), -1
+    return host_key(url), None if port == DEFAULT_PORTS.get(parts.scheme.lower()) else port
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on one site (see `site_of`)."""
+    return site_of(url) == site_of(other)
+
+
+def nothing_fetched(store: Store) -> str | None:
+    """When not one page of a finished crawl could be fetched, one line on why (its start URL's cause); else None.
+    Such a crawl is an error: an empty report would pass the site."""
+    counts = store.counts()
+    if counts.get("done", 0) or counts.get("queued", 0) or counts.get("fetching", 0):
+        return None
+    row = store.db.execute("SELECT url, reason FROM frontier ORDER BY seq LIMIT 1").fetchone()
+    if row is None:
+        return "no page could be fetched"
+    return f"no page could be fetched: {row[0]}: {row[1] or 'no cause recorded'}"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -61,16 +61,47 @@ def codec_of(label: str | None) -> str | None:
         return None
 
 
-# the bytes that are not control characters (tab, newlines, form feed and carriage return are text)
-_TEXT_BYTES = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+# the bytes that are not control characters (tab, newlines, form feed and carriage return are text); NUL is left
+# out of the count: browsers render pages with stray NULs, and a wide encoding is told apart before this test
+_TEXT_BYTES = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32) or b == 0)
+# Formats that are never a page, by their first bytes: the image, audio, video, font and archive patterns of the
+# WHATWG MIME Sniffing Standard (section 6), plus PDF, executables, WebAssembly, 7-Zip and Zstandard. Patterns of
+# letters only (RIFF, ID3, fLaC, wOFF) are left out, as a text may start so: their compressed data fails the
+# control-byte test anyway.
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"\x00\x00\x01\x00",
+    b"\x00\x00\x02\x00",
+    b"OggS\x00",
+    b"MThd\x00\x00\x00\x06",
+    b"\x1a\x45\xdf\xa3",
+    b"\x00\x01\x00\x00",
+    b"\x1f\x8b\x08",
+    b"PK\x03\x04",
+    b"Rar \x1a\x07\x00",
+    b"Rar!\x1a\x07",
+    b"%PDF-",
+    b"\x7fELF",
+    b"\x00asm",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x28\xb5\x2f\xfd",
+)
 
 
 def _looks_binary(data: bytes) -> bool:
+    """A known binary format, or more than 1 in 20 control bytes in the first 4 KB (no text has that many), or
+    NULs for more than half of it (a zero-filled file): a few stray NULs still make a page, as in browsers."""
     head = data[:_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith(_UTF16_BOMS):
         return False
+    if head.startswith(_SIGNATURES) or head[4:8] == b"ftyp":  # (ftyp: the MP4 family, after a box size)
+        return True
     controls = len(head.translate(None, _TEXT_BYTES))
-    return b"\x00" in head or controls > len(head) // 20
+    return controls > len(head) // 20 or head.count(0) > len(head) // 2
 
 
 # Where the zero bytes of ASCII text fall in each wide encoding, by position modulo the character width.
@@ -117,12 +148,12 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
             return data.decode(reading), reading, False
         except UnicodeDecodeError:
             pass
+    if wide and not data.startswith(_UTF16_BOMS):
+        raise InputError(
+            f"the page looks like {wide.upper()} text with no byte-order mark and no declared encoding "
+            f"(give it: --encoding {wide})"
+        )
     if _looks_binary(data):
-        if wide:
-            raise InputError(
-                f"the page looks like {wide.upper()} text with no byte-order mark and no declared encoding "
-                f"(give it: --encoding {wide})"
-            )
         raise InputError("the input is binary data, not an HTML page")
     # The detector's candidates come lazily, in its order: its statistical guess (the costly one) is made only
     # when neither the server nor the page names an encoding that decodes the bytes.
@@ -146,8 +177,12 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
 def parse(data: bytes, declared_encoding: str | None = None) -> Document:
     """Parse page bytes into an lxml tree; raise InputError for input that is not an HTML page."""
     text, codec, guessed = decode(data, declared_encoding)
+    nul = "\x00" in text
+    if nul:  # dropped, as the HTML tree builder drops a NULL in text (WHATWG HTML, "in body" insertion mode)
+        text = text.replace("\x00", "")
     # lxml refuses a str that carries an XML encoding declaration, so hand it UTF-8 bytes instead.
-    utf8 = data if codec == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8", "replace")
+    raw = codec == "utf-8" and not nul and not data.startswith(codecs.BOM_UTF8)
+    utf8 = data if raw else text.encode("utf-8", "replace")
     try:
         parser = _parser()
         root = etree.fromstring(utf8, parser=parser)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ssl
 import sys
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import httpcore
 import httpx
+from httpcore import SOCKET_OPTION
 
 from auditor.config import Config
 from auditor.errors import FetchError, InputError
@@ -38,18 +42,22 @@ class Body:
     INFLATE_STEP bytes, so a gzip bomb costs at most the cap in memory (a 64 KB chunk of gzip can hold 64 MB)."""
 
     def __init__(self, content_encoding: str, limit: int) -> None:
-        encoding = content_encoding.strip().lower()
-        self.inflater = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if encoding in ("gzip", "x-gzip")
-            else (zlib.decompressobj() if encoding == "deflate" else None)
-        )
+        self.encoding = content_encoding.strip().lower()
+        gzipped = self.encoding in ("gzip", "x-gzip")
+        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+        self.head = b""  # the first bytes of a deflate body, until they say whether it has a zlib header
         self.limit = limit
         self.size = 0
         self.chunks: list[bytes] = []
 
     def feed(self, raw: bytes) -> bool:
         """Take a raw chunk; False once the body passed the limit (the caller stops reading)."""
+        if self.encoding == "deflate" and self.inflater is None:
+            self.head += raw
+            if len(self.head) < 2:
+                return True
+            raw, self.head = self.head, b""
+            self.inflater = zlib.decompressobj(zlib.MAX_WBITS if _zlib_header(raw) else -zlib.MAX_WBITS)
         if self.inflater is None:
             return self._keep(raw)
         try:
@@ -61,7 +69,7 @@ class Body:
                     return True
                 data = self.inflater.decompress(self.inflater.unconsumed_tail, INFLATE_STEP)
         except zlib.error as exc:
-            raise InputError(f"broken {'gzip' if self.inflater else ''} data ({exc})") from None
+            raise InputError(f"broken {self.encoding} data ({exc})") from None
 
     def _keep(self, data: bytes) -> bool:
         self.size += len(data)
@@ -72,6 +80,12 @@ class Body:
 
     def bytes(self) -> bytes:
         return b"".join(self.chunks)
+
+
+def _zlib_header(head: bytes) -> bool:
+    """Whether a deflate body starts with the zlib wrapper (RFC 1950, 2.2: method 8, a check sum of 31). Servers
+    also send raw deflate (RFC 1951) under this name, and browsers read both, so the auditor does too."""
+    return head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
 
 
 def _mb(n: int) -> str:
@@ -123,7 +137,7 @@ def explain(exc: BaseException, timeout: float) -> str:
     """One line on why a fetch failed (shared by the single-page fetch and the crawler)."""
     if isinstance(exc, httpx.TooManyRedirects):
         return f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+    if isinstance(exc, TimeoutError | httpx.TimeoutException | httpcore.TimeoutException):
         return f"no complete answer within {timeout:g} s (timeout)"
     if isinstance(exc, httpx.ConnectError):
         reason = str(exc).lower() or "connection failed"
@@ -132,7 +146,9 @@ def explain(exc: BaseException, timeout: float) -> str:
         elif "name or service" in reason or "nodename" in reason or "resolve" in reason:
             reason = "unknown host"
         return f"cannot connect ({reason})"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+    if isinstance(exc, httpx.InvalidURL):
+        return f"not a valid URL ({exc})"
+    if isinstance(exc, httpx.UnsupportedProtocol):
         return "not a fetchable http(s) URL"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server broke the HTTP protocol ({exc or 'incomplete response'})"
@@ -141,11 +157,80 @@ def explain(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__} ({exc})"
 
 
-def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetched:
-    """GET one page: redirects followed, time and size capped, charset taken from the headers if given."""
-    deadline = time.monotonic() + config.timeout
-    own = client is None
-    client = client or httpx.Client(
+class Deadline(httpcore.NetworkBackend):
+    """Connects, writes and reads within what is left of one overall time allowance. httpx's timeouts bound each
+    read alone, so headers sent a byte at a time, or `100 Continue` after `100 Continue`, would never time out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.backend = httpcore.SyncBackend()
+
+    def left(self, timeout: float | None, error: type[httpcore.TimeoutException]) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("the overall deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self.left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self.backend.connect_tcp(host, port, left, local_address, socket_options), self)
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+    def bind(self, client: httpx.Client) -> None:
+        """Put every connection of the client under this deadline, proxied ones too. httpx builds its httpcore
+        pools with no way to pass a network backend, though each pool takes one."""
+        for transport in (client._transport, *client._mounts.values()):
+            pool = getattr(transport, "_pool", None)
+            if hasattr(pool, "_network_backend"):
+                pool._network_backend = self  # type: ignore[union-attr]
+
+
+class _Stream(httpcore.NetworkStream):
+    """A connection whose every wait ends at its Deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self.deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self.deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = self.deadline.left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self.stream.start_tls(ssl_context, server_hostname, left), self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+def fetch(url: str, config: Config) -> Fetched:
+    """GET one page: redirects followed, size capped, and the whole exchange (connect, headers, body) within
+    config.timeout; charset taken from the headers if given. Any failure is a FetchError naming the URL."""
+    deadline = Deadline(config.timeout)
+    locations: list[str] = []
+
+    def seen(response: httpx.Response) -> None:
+        if response.is_redirect:
+            locations.append(response.headers.get("location", ""))
+
+    client = httpx.Client(
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         timeout=config.timeout,
@@ -154,33 +239,46 @@ def fetch(url: str, config: Config, client: httpx.Client | None = None) -> Fetch
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
             "Accept-Encoding": ACCEPT_ENCODING,
         },
+        event_hooks={"response": [seen]},
     )
+    deadline.bind(client)
     try:
         with client.stream("GET", url) as response:
-            status = response.status_code
-            if status >= 400:
-                raise FetchError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
-            content_type = response.headers.get("content-type", "")
-            mime = content_type.split(";")[0].strip().lower()
-            if mime and mime not in HTML_TYPES:
-                raise FetchError(f"{url}: not an HTML page (Content-Type {mime})")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > config.max_bytes:
-                raise FetchError(f"{url}: {_mb(int(declared))} is over the {_mb(config.max_bytes)} limit (max_bytes)")
-            body = Body(response.headers.get("content-encoding", ""), config.max_bytes)
-            for chunk in response.iter_raw():
-                if not body.feed(chunk):
-                    raise FetchError(f"{url}: the response passed the {_mb(config.max_bytes)} limit (max_bytes)")
-                if time.monotonic() > deadline:
-                    raise FetchError(f"{url}: the response took longer than {config.timeout:g} s (timeout)")
-            return Fetched(url, str(response.url), status, content_type, response.charset_encoding, body.bytes())
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {explain(exc, config.timeout)}") from None
+            return _read(url, response, config, deadline)
+    except FetchError:
+        raise
     except InputError as exc:
         raise FetchError(f"{url}: {exc}") from None
+    except Exception as exc:  # whatever goes wrong while fetching this URL fails this URL, never the whole run
+        unfetchable = isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol)
+        why = (
+            f"redirected to {locations[-1][:100]!r}, which is not a fetchable http(s) URL"
+            if unfetchable and locations
+            else explain(exc, config.timeout)
+        )
+        raise FetchError(f"{url}: {why}") from None
     finally:
-        if own:
-            client.close()
+        client.close()
+
+
+def _read(url: str, response: httpx.Response, config: Config, deadline: Deadline) -> Fetched:
+    """Check the answer's status, type and size, and read its body within the caps."""
+    status = response.status_code
+    if status >= 400:
+        raise FetchError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
+    content_type = response.headers.get("content-type", "")
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        raise FetchError(f"{url}: not an HTML page (Content-Type {mime})")
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > config.max_bytes:
+        raise FetchError(f"{url}: {_mb(int(declared))} is over the {_mb(config.max_bytes)} limit (max_bytes)")
+    body = Body(response.headers.get("content-encoding", ""), config.max_bytes)
+    for chunk in response.iter_raw():
+        if not body.feed(chunk):
+            raise FetchError(f"{url}: the response passed the {_mb(config.max_bytes)} limit (max_bytes)")
+        deadline.left(None, httpcore.ReadTimeout)  # inflating counts too
+    return Fetched(url, str(response.url), status, content_type, response.charset_encoding, body.bytes())
 
 
 def _audit_html(data: bytes, url: str, config: Config, encoding: str | None) -> PageResult:

@@ -14,35 +14,116 @@ from auditor.config import Config
 from auditor.errors import InputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-# What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type)
-_PAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
+# What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type):
+# every field a report or the site checks read, so that a hand-edited file fails here, naming the field, and
+# never inside a renderer. None in a tuple of types: the field may be null.
+_NUMBER = (int, float)
+_PAGE_FIELDS: dict[str, Any] = {
     "url": str,
-    "score": int,
+    "error": (None,),  # present and null: a failed page is checked apart
+    "score": _NUMBER,
+    "language": (str, None),
+    "title": (str, None),
     "metrics": dict,
     "blocks": list,
     "links": list,
     "disclosure": dict,
     "findings": list,
+    "notes": list,
+    "rules_passed": list,
 }
-_DISCLOSURE_FIELDS = ("present", "kind", "placement", "texts")
+_METRICS_FIELDS: dict[str, Any] = {
+    "words_editorial": _NUMBER,
+    "affiliate_links": _NUMBER,
+    "affiliate_links_per_1000_words": _NUMBER,
+}
+_DISCLOSURE_FIELDS: dict[str, Any] = {"present": bool, "kind": str, "placement": str, "texts": list, "statements": list}
+_PARTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "blocks": (
+        "block",
+        {"id": int, "kind": str, "region": str, "words": _NUMBER, "text": str, "selector": (str, None)},
+    ),
+    "links": (
+        "link",
+        {
+            "href": str,
+            "text": str,
+            "block": (int, None),
+            "affiliate": bool,
+            "network": (str, None),
+            "evidence": str,
+            "rel": list,
+        },
+    ),
+    "findings": (
+        "finding",
+        {
+            "rule": str,
+            "severity": ("error", "warning", "info"),
+            "message": str,
+            "block": (int, None),
+            "selector": (str, None),
+            "evidence": dict,
+            "weight": (int, float, None),
+            "title": (str, None),
+        },
+    ),
+    "statements": (
+        "disclosure statement",
+        {"text": str, "kind": str, "block": int, "region": str, "hidden": bool},
+    ),
+}
+
+
+def _fits(value: Any, kind: Any) -> bool:
+    if isinstance(kind, tuple) and kind and all(isinstance(k, str) for k in kind):
+        return value in kind  # a small vocabulary (severity)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if value is None:
+        return None in kinds
+    if isinstance(value, bool):  # a bool is an int to isinstance; in the contract it is only a bool
+        return bool in kinds
+    return isinstance(value, tuple(k for k in kinds if isinstance(k, type)))
+
+
+def _check_fields(data: dict[str, Any], fields: dict[str, Any], what: str) -> None:
+    for key, kind in fields.items():
+        if key not in data:
+            raise InputError(f"{what} has no {key!r}")
+        if not _fits(data[key], kind):
+            raise InputError(f"{what} has an invalid {key!r} ({_shown(data[key])})")
+
+
+def _shown(value: Any) -> str:
+    # repr escapes control characters, so a hostile value cannot act on the terminal the error is shown in
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_page(record: Any, where: str) -> dict[str, Any]:
-    """The record if it is a page result the reports can read; else one clear error naming where it is."""
+    """The record if it is a page result the reports can read; else one clear error naming the file, the page
+    and the field."""
     if not isinstance(record, dict) or not str(record.get("schema", "")).startswith("auditor/page@"):
         raise InputError(f"{where}: not a page result (schema auditor/page@1)")
     if record.get("error") is not None:
         if not isinstance(record.get("url"), str) or not isinstance(record["error"], str) or not record["error"]:
             raise InputError(f"{where}: a failed page needs a url and an error text")
         return record
-    for key, kind in _PAGE_FIELDS.items():
-        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
-            raise InputError(f"{where}: page result without a valid {key!r}")
-    if any(key not in record["disclosure"] for key in _DISCLOSURE_FIELDS):
-        raise InputError(f"{where}: page result with an incomplete 'disclosure'")
-    for item in (*record["blocks"], *record["links"], *record["findings"]):
-        if not isinstance(item, dict):
-            raise InputError(f"{where}: blocks, links and findings must be objects")
+    page = f"{where}: page {_shown(record['url'])}" if isinstance(record.get("url"), str) else f"{where}: page"
+    try:
+        _check_fields(record, _PAGE_FIELDS, "the page")
+        _check_fields(record["metrics"], _METRICS_FIELDS, "its 'metrics'")
+        _check_fields(record["disclosure"], _DISCLOSURE_FIELDS, "its 'disclosure'")
+        if record["disclosure"]["present"] and record["disclosure"]["placement"] == "none":
+            raise InputError("its 'disclosure' is present but placed 'none'")
+        for key, (name, fields) in _PARTS.items():
+            items = record["disclosure"][key] if key == "statements" else record[key]
+            for number, item in enumerate(items, 1):
+                if not isinstance(item, dict):
+                    raise InputError(f"{name} {number} is not an object")
+                _check_fields(item, fields, f"{name} {number}")
+    except InputError as exc:
+        raise InputError(f"{page}: {exc}") from None
     return record
 
 
@@ -75,13 +156,20 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
     if head == SQLITE_MAGIC:
-        from auditor.store import Store
+        import sqlite3
+        import zlib
+
+        from auditor.store import Store, damaged
 
         store = Store.open(source, create=False)
         try:
-            return site.assemble(store.site(), config)
+            pages = store.site()
+        except (sqlite3.DatabaseError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # the file checked sound as SQLite, but a row in it is not what the crawl wrote
+            raise damaged(source, exc) from None
         finally:
             store.close()
+        return site.assemble(pages, config)
     if source.suffix == ".jsonl":
         return site.assemble(site.from_results(_json_lines(source)), config)
     try:

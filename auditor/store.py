@@ -4,6 +4,7 @@ that a crawl killed at any moment resumes where it stopped and loses nothing."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import zlib
@@ -17,6 +18,11 @@ from auditor.errors import InputError
 from auditor.models import Site, SitePage
 
 SCHEMA_VERSION = "1"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# SQLite's file header is 100 bytes: a shorter file (an empty one included) is no database, and opening it as one
+# would write a new database over it (https://www.sqlite.org/fileformat.html#the_database_header)
+SQLITE_HEADER_BYTES = 100
+_TABLES = frozenset(("meta", "frontier", "pages", "fetches"))
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS frontier (
@@ -82,6 +88,44 @@ def _unpack(value: bytes | None) -> str | None:
     return None if value is None else zlib.decompress(value).decode("utf-8")
 
 
+def damaged(path: Path, exc: BaseException | str) -> InputError:
+    """The one error for a crawl database damaged in place (a disk fault, a copy cut short, a stray write)."""
+    # SQLite's integrity report spans lines ("*** in database main ***", then one line per fault): one line here
+    detail = " ".join(str(exc).replace("*** in database main ***", "").split())
+    return InputError(
+        f"{path}: the crawl database is damaged ({detail}); restore a copy of it, or crawl again with --force"
+    )
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a file that cannot hold a crawl database, from its first bytes and without opening it in SQLite."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SQLITE_HEADER_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such crawl database") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: not a crawl database (a folder)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not head:
+        raise InputError(f"{path}: not a crawl database (an empty file)")
+    if len(head) < SQLITE_HEADER_BYTES or not head.startswith(SQLITE_MAGIC):
+        raise InputError(f"{path}: not a crawl database (not an SQLite file)")
+
+
+def _check_database(path: Path, db: sqlite3.Connection) -> None:
+    """Reads only: the crawl's tables are there, and every page of the file is sound. The quick check reads the
+    whole file once (about what a report reads anyway) so that a damaged database is refused at once, rather than
+    a resumed crawl writing on until it reaches the damage, or never reaching it and saying nothing."""
+    tables = {str(row[0]) for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not _TABLES.issubset(tables):
+        raise InputError(f"{path}: not a crawl database (it has no crawl tables)")
+    problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
+    if problems != ["ok"]:
+        raise damaged(path, problems[0] if problems else "no answer to its integrity check")
+
+
 class Store:
     """One crawl's database. All writes come from one thread (the crawler's event loop)."""
 
@@ -93,22 +137,40 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, create: bool) -> Store:
-        """Open a crawl database; `create` makes a new one (refusing to reuse a file that is not one)."""
-        if not create and not path.is_file():
-            raise InputError(f"{path}: no such crawl database")
+        """Open a crawl database; `create` makes a new one (refusing to reuse a file that is not one). An existing
+        file is checked before anything is written to it: a file that is not a crawl database, or one that is
+        damaged, is refused as it is."""
+        if not create:
+            _check_file(path)
         try:
-            db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if create:
+                db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            else:  # never creates the file; the checks below run before any write
+                db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise InputError(f"{path}: cannot open the crawl database ({exc})") from None
+        try:
+            if not create:
+                _check_database(path, db)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            if create:
+                db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path}: not a crawl database ({exc})") from None
+            db.close()
+            if create:
+                raise InputError(f"{path}: not a crawl database ({exc})") from None
+            raise damaged(path, exc) from None
+        except InputError:
+            db.close()
+            raise
         store = cls(path, db)
         store.tally.update(store.counts())
         version = store.get("schema")
         if version is None:
             store.set("schema", SCHEMA_VERSION)
         elif version != SCHEMA_VERSION:
+            store.close()
             raise InputError(f"{path}: crawl database version {version}, this auditor reads {SCHEMA_VERSION}")
         return store
 
@@ -280,3 +342,60 @@ class Store:
 
     def page_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+
+
+class CrawlLock:
+    """An exclusive lock on a crawl database for as long as a crawl writes to it, so that two crawlers never share
+    one; reading it (a report) needs no lock. The lock is flock(2) on a file beside the database, never on the
+    database itself: closing any other descriptor of the database file would drop SQLite's own POSIX locks on it
+    (https://www.sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_).
+    The kernel lets the lock go when its holder dies, even by SIGKILL, so a killed crawl never blocks its resume."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd: int | None = fd
+
+    @classmethod
+    def take(cls, database: Path) -> CrawlLock:
+        """Take the lock, or refuse at once with one line when another crawl holds it."""
+        import fcntl
+
+        path = Path(f"{database}-lock")
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise InputError(f"{database}: cannot lock the crawl database ({exc.strerror or exc})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise InputError(
+                    f"{database}: another crawl holds this database (it is locked while a crawl runs); "
+                    "wait for that crawl to end, or stop it"
+                ) from None
+            except OSError as exc:
+                os.close(fd)
+                raise InputError(f"{database}: cannot lock the crawl database ({exc.strerror or exc})") from None
+            # the holder before us removes the file as it lets go: if it did so between our open and our lock,
+            # we hold a lock on a file no one else can see, so take the lock again on the file now there
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(fd)
+            if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+                return cls(path, fd)
+            os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        return self.fd is not None
+
+    def release(self) -> None:
+        """Let the lock go (removing its file first, while it is still held); a second release does nothing."""
+        if self.fd is None:
+            return
+        self.path.unlink(missing_ok=True)
+        os.close(self.fd)
+        self.fd = None

@@ -48,6 +48,8 @@ def _normalized(url: str) -> str | None:
     netloc = host.rstrip(".").lower()
     if not netloc:
         return None  # a host of dots only ("http://..")
+    if ":" in netloc:  # an IPv6 address: urlsplit gives it without the brackets its URL needs (RFC 3986, 3.2.2)
+        netloc = f"[{netloc}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")

@@ -217,3 +217,129 @@ def serve_hostile(server: Hostile) -> Iterator[str]:
         server.stop.set()
         time.sleep(0.05)
         listener.close()
+
+
+class HostileRedirects(Hostile):
+    """The hostile server plus redirects and holds that once broke a crawl. Paths beyond the parent's:
+    /to-javascript     redirects to a javascript: URL
+    /to-data           redirects to a data: URL
+    /chain/N           redirects to /chain/N+1, without end
+    /other-port        redirects to the same host on another port (`other_port`)
+    /held              429 with Retry-After: 999999, every time
+    /robots.txt        with robots="to-javascript", redirects to a javascript: URL
+    """
+
+    def __init__(self, other_port: int = 9, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        self.other_port = other_port
+
+    def home(self) -> bytes:
+        paths = ["/to-javascript", "/to-data", "/chain/0", "/other-port", "/held", "/fine"]
+        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in paths)
+        return f"<html><body><main><h1>Redirects</h1><ul>{links}</ul></main></body></html>".encode()
+
+    def respond(self, conn: socket.socket, path: str, base: str) -> None:
+        send = conn.sendall
+        if path == "/to-javascript" or (path == "/robots.txt" and self.robots == "to-javascript"):
+            return send(_response(302, headers={"Location": "javascript:alert(1)"}))
+        if path == "/to-data":
+            return send(_response(302, headers={"Location": "data:text/html,<p>x</p>"}))
+        if path.startswith("/chain/") and path[7:].isdigit():
+            with self.lock:
+                self.hits["/chain/*"] = self.hits.get("/chain/*", 0) + 1
+            return send(_response(302, headers={"Location": f"/chain/{int(path[7:]) + 1}"}))
+        if path == "/other-port":
+            return send(_response(302, headers={"Location": f"http://127.0.0.1:{self.other_port}/fine"}))
+        if path == "/held":
+            with self.lock:
+                self.hits[path] = self.hits.get(path, 0) + 1
+            return send(_response(429, b"slow down", headers={"Retry-After": "999999"}))
+        return super().respond(conn, path, base)
+
+
+# -- fetch-side tricks (a single page, a batch URL list) -------------------------------------------------------
+
+NUL_PAGE = (
+    b"<html><body><main><p>A kettle review\x00 with a stray NUL byte, as some CMS exports leave them.</p>"
+    b'<p><a href="https://www.amazon.com/dp/B000TEST?tag=kettle-20">Buy the kettle</a></p></main></body></html>'
+)
+FETCH_PATHS = [
+    "/to-javascript",
+    "/to-data",
+    "/slow-headers",
+    "/endless-continue",
+    "/nul",
+    "/png-as-html",
+    "/raw-deflate",
+    "/zlib-deflate",
+]
+
+
+class HostileFetch(Hostile):
+    """The hostile server plus the tricks aimed at one fetch. Stalling tricks give up after `stall` seconds, so a
+    client without an overall deadline is slow (and its test fails) rather than stuck forever."""
+
+    def __init__(self, stall: float = 8.0) -> None:
+        super().__init__()
+        self.stall = stall
+
+    def respond(self, conn: socket.socket, path: str, base: str) -> None:
+        send = conn.sendall
+        if path == "/to-javascript":
+            return send(_response(302, headers={"Location": "javascript:alert(1)"}))
+        if path == "/to-data":
+            return send(_response(302, headers={"Location": "data:text/html,<p>hi</p>"}))
+        if path == "/slow-headers":  # a header a byte at a time, each byte well within any per-read timeout
+            send(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+            return self._drip(conn, b"X-Slow: " + b"a" * 10_000)
+        if path == "/endless-continue":  # informational answers, forever
+            return self._drip(conn, b"HTTP/1.1 100 Continue\r\n\r\n" * 1000, step=0.05)
+        if path == "/nul":
+            return send(_response(200, NUL_PAGE))
+        if path == "/png-as-html":
+            return send(_response(200, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + PAGE))
+        if path == "/raw-deflate":  # Content-Encoding: deflate without the zlib wrapper, as some servers send it
+            raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+            return send(_response(200, raw.compress(PAGE) + raw.flush(), headers={"Content-Encoding": "deflate"}))
+        if path == "/zlib-deflate":
+            return send(_response(200, zlib.compress(PAGE), headers={"Content-Encoding": "deflate"}))
+        return super().respond(conn, path, base)
+
+    def _drip(self, conn: socket.socket, data: bytes, step: float = 0.1) -> None:
+        until = time.monotonic() + self.stall
+        for byte in data:
+            if time.monotonic() > until or self.stop.wait(step):
+                return
+            conn.sendall(bytes([byte]))
+
+
+@contextmanager
+def serve_hostile_v6(server: Hostile) -> Iterator[str]:
+    """Serve on [::1] (the IPv6 loopback, never any other address); yields the base URL with its brackets."""
+    listener = socket.socket(socket.AF_INET6)
+    listener.bind(("::1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    base = f"http://[::1]:{listener.getsockname()[1]}"
+
+    def handle(conn: socket.socket) -> None:
+        with conn, suppress(OSError):
+            conn.settimeout(5)
+            request = conn.recv(65536)
+            path = request.split(b" ", 2)[1].decode("latin-1").split("?")[0] if b" " in request else "/"
+            server.respond(conn, path, base)
+
+    def accept() -> None:
+        while not server.stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.stop.set()
+        listener.close()

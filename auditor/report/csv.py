@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from auditor.report.text import visible
+
 COLUMNS = (
     "url",
     "score",
@@ -22,8 +24,10 @@ COLUMNS = (
 
 
 def _cell(value: Any) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: page text must not (CSV injection)."""
-    text = "" if value is None else str(value)
+    """Spreadsheets run cells that start with = + - @ as formulas: page text must not (CSV injection). A CSV is
+    also read with cat and less, so control characters from a page are shown, not run, as in the text report;
+    line breaks are kept (a quoted cell may hold several lines, and a terminal only moves to the next)."""
+    text = "" if value is None else visible(value, keep_lines=True)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

@@ -11,6 +11,33 @@ from rich.table import Table
 from rich.text import Text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _visible_table() -> dict[int, str]:
+    # A terminal runs C0 and C1 control characters (ESC starts window titles, screen clears, colours; U+009B is
+    # a one-character ESC [), so they are shown as less and cat -v show them: ^[ for C0 and DEL, <U+009B> for
+    # C1. Bidirectional overrides reorder what the user reads (CVE-2021-42574), so they are shown too. Tab is
+    # the one control kept: rich expands it.
+    table = {c: f"^{chr(c ^ 0x40)}" for c in (*range(0x20), 0x7F) if c != 0x09}
+    table.update({c: f"<U+{c:04X}>" for c in (*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+    return table
+
+
+_VISIBLE = _visible_table()
+_VISIBLE_LINES = {c: shown for c, shown in _VISIBLE.items() if c not in (0x0A, 0x0D)}
+
+
+def visible(value: object, keep_lines: bool = False) -> str:
+    """The value as text a terminal shows but never executes: control characters become visible escapes.
+    `keep_lines`: line breaks stay (a CSV cell may hold several lines; a terminal only moves to the next)."""
+    return str(value).translate(_VISIBLE_LINES if keep_lines else _VISIBLE)
+
+
+def _safe(value: object) -> str:
+    """Page data for a string rich reads as markup: visible, and its brackets not taken for markup."""
+    return escape(visible(value))
+
+
 _PLACEMENT = {
     "before_first_affiliate_link": "before the first affiliate link",
     "after_first_affiliate_link": "after the first affiliate link",
@@ -21,9 +48,9 @@ _PLACEMENT = {
 
 
 def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -> None:
-    url = page.get("url") or "(page)"
+    url = visible(page.get("url") or "(page)")
     if page.get("error"):
-        console.print(Text.assemble((url, "bold"), "  ", ("error: ", "bold red"), page["error"]))
+        console.print(Text.assemble((url, "bold"), "  ", ("error: ", "bold red"), visible(page["error"])))
         return
     m = page["metrics"]
     d = page["disclosure"]
@@ -31,17 +58,18 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
     colour = "green" if score >= 80 else "yellow" if score >= 50 else "red"
     console.print(Text.assemble((url, "bold"), "  score ", (f"{score}/100", f"bold {colour}")))
     facts = [
-        f"language {page.get('language') or '?'}",
+        f"language {visible(page.get('language') or '?')}",
         f"{m['words_editorial']:,} editorial words",
         f"{m['affiliate_links']} affiliate links ({m['affiliate_links_per_1000_words']} per 1,000 words)",
     ]
-    disclosure = "none" if not d["present"] else f"{d['kind'].replace('_', ' ')}, {_PLACEMENT[d['placement']]}"
+    placement = _PLACEMENT.get(d["placement"], d["placement"])
+    disclosure = "none" if not d["present"] else f"{visible(d['kind']).replace('_', ' ')}, {visible(placement)}"
     facts.append(f"disclosure: {disclosure}")
     console.print("  " + " · ".join(escape(f) for f in facts))
     for note in page.get("notes", []):
-        console.print("  note: " + escape(note), style="yellow")
+        console.print("  note: " + _safe(note), style="yellow")
     if m.get("auto_affiliate_scripts"):
-        console.print("  auto-affiliate scripts: " + escape(", ".join(m["auto_affiliate_scripts"])))
+        console.print("  auto-affiliate scripts: " + _safe(", ".join(map(str, m["auto_affiliate_scripts"]))))
     findings = page["findings"]
     if findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
@@ -52,10 +80,10 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
         for f in findings:
             where = f" (block {f['block']})" if f.get("block") is not None else ""
             table.add_row(
-                Text(f["severity"], style=_STYLE[f["severity"]]),
-                f["rule"],
-                Text(f["message"] + where),
-                str(f.get("weight", "")),
+                Text(visible(f["severity"]), style=_STYLE.get(f["severity"], "")),
+                Text(visible(f["rule"])),
+                Text(visible(f["message"] + where)),
+                visible(f.get("weight", "")),
             )
         console.print(table)
     else:
@@ -65,7 +93,11 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
         if affiliate:
             links = Table("network", "href", "evidence", box=None, pad_edge=False, title="affiliate links")
             for link in affiliate:
-                links.add_row(link["network"] or "", Text(link["href"][:80]), Text(link["evidence"][:80]))
+                links.add_row(
+                    Text(visible(link["network"] or "")),
+                    Text(visible(link["href"][:80])),
+                    Text(visible(link["evidence"][:80])),
+                )
             console.print(links)
     console.print(f"  {len(page.get('rules_passed', []))} rules passed", style="dim")
 
@@ -82,7 +114,9 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
     m = site["metrics"]
     coverage = m.get("disclosure_coverage")
     console.print(
-        Text.assemble((site.get("start_url") or "(site)", "bold"), "  site score ", (f"{site['score']}/100", "bold"))
+        Text.assemble(
+            (visible(site.get("start_url") or "(site)"), "bold"), "  site score ", (f"{site['score']}/100", "bold")
+        )
     )
     console.print(
         f"  {m['pages']} pages ({m['pages_audited']} audited, {m['pages_failed']} not), "
@@ -92,7 +126,11 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
     if site["findings"]:
         table = Table("severity", "rule", "finding", box=None, pad_edge=False, header_style="bold")
         for f in site["findings"]:
-            table.add_row(Text(f["severity"], style=_STYLE[f["severity"]]), f["rule"], Text(f["message"]))
+            table.add_row(
+                Text(visible(f["severity"]), style=_STYLE.get(f["severity"], "")),
+                Text(visible(f["rule"])),
+                Text(visible(f["message"])),
+            )
         console.print(table)
     pages = sorted((p for p in site["pages"] if not p.get("error")), key=lambda p: p["score"])[:worst]
     if pages:
@@ -111,15 +149,15 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
             d = p["disclosure"]
             table.add_row(
                 str(p["score"]),
-                Text(p["url"]),
+                Text(visible(p["url"])),
                 str(p["metrics"].get("affiliate_links", 0)),
-                d["placement"].replace("_", " ") if d["present"] else "none",
+                visible(d["placement"]).replace("_", " ") if d["present"] else "none",
                 str(len(p["findings"])),
             )
         console.print(table)
     failed = [p for p in site["pages"] if p.get("error")]
     if failed:
         console.print(
-            f"  {len(failed)} page(s) not audited, e.g. {escape(failed[0]['url'])}: {escape(str(failed[0]['error']))}",
+            f"  {len(failed)} page(s) not audited, e.g. {_safe(failed[0]['url'])}: {_safe(failed[0]['error'])}",
             style="dim",
         )
