@@ -12,6 +12,7 @@ from typing import Any
 
 from auditor.config import Config
 from auditor.errors import InputError
+from auditor.models import Site
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type):
@@ -147,7 +148,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
         files = sorted(source.rglob("*.jsonl"))
         if not files:
             raise InputError(f"{source}: no .jsonl result files in this folder")
-        return site.assemble(site.from_results(r for f in files for r in _json_lines(f)), config)
+        return _assembled(site.from_results(r for f in files for r in _json_lines(f)), config, source)
     try:
         with source.open("rb") as handle:
             head = handle.read(16)
@@ -169,22 +170,34 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
             raise damaged(source, exc) from None
         finally:
             store.close()
-        return site.assemble(pages, config)
+        return _assembled(pages, config, source)
     if source.suffix == ".jsonl":
-        return site.assemble(site.from_results(_json_lines(source)), config)
+        return _assembled(site.from_results(_json_lines(source)), config, source)
     try:
         data = json.loads(source.read_text(encoding="utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, list):
         items = [check_page(d, f"{source}: item {i}") for i, d in enumerate(data, 1)]
-        return site.assemble(site.from_results(items), config)
+        return _assembled(site.from_results(items), config, source)
     if isinstance(data, dict) and str(data.get("schema", "")).startswith("auditor/site@"):
         listed = data.get("pages")
         if not isinstance(listed, list):
             raise InputError(f"{source}: site result without a list of pages")
         checked = [check_page(p, f"{source}: page {i}") for i, p in enumerate(listed, 1)]
-        return site.assemble(site.from_results(checked, str(data.get("start_url", ""))), config)
+        return _assembled(site.from_results(checked, str(data.get("start_url", ""))), config, source)
     if isinstance(data, dict):
         return check_page(data, str(source))
     raise InputError(f"{source}: not an auditor result (no auditor/page@1 or auditor/site@1 schema)")
+
+
+def _assembled(found: Site, config: Config, source: Path) -> dict[str, Any]:
+    """The site result; a site none of whose pages was audited has nothing to score (a perfect score would say
+    the opposite), so it is one line naming the first page's failure instead."""
+    from auditor import site
+
+    if not found.audited:
+        first = next((p for p in found.pages if p.error), None)
+        why = f"; the first: {first.url}: {first.error}" if first is not None else ""
+        raise InputError(f"{source}: no page was audited ({len(found.pages)} recorded){why}")
+    return site.assemble(found, config)

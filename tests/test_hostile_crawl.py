@@ -130,6 +130,10 @@ def test_an_unreachable_site_exits_2_with_its_cause(tmp_path: Path) -> None:
     assert len(lines) == 1 and "connection refused" in lines[0] and "no page" in lines[0], result.stderr
     state, reason = frontier(db)[start]
     assert state == "failed" and "connection refused" in str(reason) and "disallowed" not in str(reason)
+    # and its report scores nothing (no 100/100 for a site never read): one line with the cause
+    report = CliRunner().invoke(main, ["report", str(db)])
+    assert report.exit_code == 2, report.output
+    assert "no page was audited" in report.stderr and "connection refused" in report.stderr, report.stderr
 
 
 def test_a_crawl_that_fetched_a_page_still_exits_0(tmp_path: Path) -> None:

@@ -66,6 +66,14 @@ def test_page_escape_sequences_never_reach_the_terminal_raw(tmp_path: Path) -> N
         assert raw not in shown
 
 
+def test_json_written_to_a_terminal_carries_no_raw_control_character(tmp_path: Path) -> None:
+    """JSON's encoder escapes ESC but writes C1 controls (U+009B acts as ESC [ in some terminals) as they are."""
+    code, out, err = cli("audit", str(hostile_page(tmp_path)), "--format", "json")
+    assert code in (0, 1), err
+    assert not any(0x80 <= ord(c) < 0xA0 for c in out) and ESC not in out
+    assert any("\x9b" in f["message"] for f in json.loads(out)["findings"])  # the same text, escaped
+
+
 def test_failed_page_and_site_lines_escape_page_data(tmp_path: Path) -> None:
     failed = {
         "schema": "auditor/page@1",

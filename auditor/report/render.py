@@ -21,12 +21,19 @@ def is_site(result: dict[str, Any]) -> bool:
     return str(result.get("schema", "")).startswith("auditor/site@")
 
 
+# The encoder escapes C0 control characters but writes C1 ones (U+009B is a one-character ESC [ to some
+# terminals) and bidirectional overrides as they are: written as \u escapes, the JSON means the same and a
+# terminal shows it without running it.
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
 def _json(result: dict[str, Any], terminal: bool, verbose: bool) -> str:
-    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(result, ensure_ascii=False, indent=2).translate(_JSON_ESCAPES) + "\n"
 
 
 def _jsonl(result: dict[str, Any], terminal: bool, verbose: bool) -> str:
-    return "".join(json.dumps(p, ensure_ascii=False, separators=(",", ":")) + "\n" for p in pages_of(result))
+    lines = (json.dumps(p, ensure_ascii=False, separators=(",", ":")) + "\n" for p in pages_of(result))
+    return "".join(lines).translate(_JSON_ESCAPES)
 
 
 def _csv(result: dict[str, Any], terminal: bool, verbose: bool) -> str:
