@@ -343,3 +343,12 @@ def serve_hostile_v6(server: Hostile) -> Iterator[str]:
     finally:
         server.stop.set()
         listener.close()
+
+
+class EveryHostilePath(HostileRedirects, HostileFetch):
+    """One site holding every trick of the servers above, linked from its home page."""
+
+    def home(self) -> bytes:
+        paths = sorted({*PATHS, *FETCH_PATHS, "/chain/0", "/other-port", "/held"})
+        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in paths)
+        return f"<html><body><main><h1>Every trick</h1><ul>{links}</ul></main></body></html>".encode()
