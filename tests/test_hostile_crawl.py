@@ -17,7 +17,7 @@ from auditor.config import Config
 from auditor.crawl import Crawler, Settings
 from auditor.store import PageRow
 
-from .hostile import HostileRedirects, serve_hostile
+from .hostile import Hostile, HostileRedirects, serve_hostile, serve_hostile_v6
 from .localserver import closed_port, send, serve
 
 FAST = {
@@ -160,3 +160,12 @@ def test_max_retry_after_bounds_a_huge_retry_after_and_says_so(tmp_path: Path) -
     held = [line for line in result.stderr.splitlines() if "held" in line]
     assert len(held) == 3, result.stderr
     assert "127.0.0.1" in held[0] and "held 0.3 s" in held[0] and "Retry-After 999999 s" in held[0], held[0]
+
+
+# -- case 5, crawl side: an IPv6 start URL is crawled (normalisation used to drop its brackets) ----------------------
+
+
+def test_a_crawl_from_an_ipv6_start_url_reads_the_site(tmp_path: Path) -> None:
+    with serve_hostile_v6(Hostile()) as base:
+        _, pages = crawl(base, tmp_path / "v6.sqlite", max_depth=1)
+    assert pages[""].result is not None and pages["fine"].result is not None, pages
