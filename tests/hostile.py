@@ -29,7 +29,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import cache
 
 PAGE = (
@@ -180,14 +180,16 @@ def _response(
 
 
 @contextmanager
-def serve_hostile(server: Hostile) -> Iterator[str]:
-    """Serve on 127.0.0.1 (never any other address); one thread per connection; yields the base URL."""
-    listener = socket.socket()
+def serve_hostile(server: Hostile, ipv6: bool = False) -> Iterator[str]:
+    """Serve on 127.0.0.1, or on [::1] with `ipv6` (the loopback, never any other address); one thread per
+    connection; yields the base URL (an IPv6 one with its brackets)."""
+    listener = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind(("::1" if ipv6 else "127.0.0.1", 0))
     listener.listen(64)
     listener.settimeout(0.2)
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    port = listener.getsockname()[1]
+    base = f"http://[::1]:{port}" if ipv6 else f"http://127.0.0.1:{port}"
 
     def handle(conn: socket.socket) -> None:
         with conn, suppress(OSError):
@@ -313,36 +315,9 @@ class HostileFetch(Hostile):
             conn.sendall(bytes([byte]))
 
 
-@contextmanager
-def serve_hostile_v6(server: Hostile) -> Iterator[str]:
-    """Serve on [::1] (the IPv6 loopback, never any other address); yields the base URL with its brackets."""
-    listener = socket.socket(socket.AF_INET6)
-    listener.bind(("::1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    base = f"http://[::1]:{listener.getsockname()[1]}"
-
-    def handle(conn: socket.socket) -> None:
-        with conn, suppress(OSError):
-            conn.settimeout(5)
-            request = conn.recv(65536)
-            path = request.split(b" ", 2)[1].decode("latin-1").split("?")[0] if b" " in request else "/"
-            server.respond(conn, path, base)
-
-    def accept() -> None:
-        while not server.stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield base
-    finally:
-        server.stop.set()
-        listener.close()
+def serve_hostile_v6(server: Hostile) -> AbstractContextManager[str]:
+    """`serve_hostile` on [::1]."""
+    return serve_hostile(server, ipv6=True)
 
 
 class EveryHostilePath(HostileRedirects, HostileFetch):
