@@ -184,6 +184,14 @@ def tagged(tag: str) -> dict[int, str]:
     return found
 
 
+def assert_none_tagged(tag: str, what: str, within: float = 5.0) -> None:
+    """No process started under the tagged crawl is left, zombies included, once `within` seconds have passed."""
+    deadline = time.monotonic() + within
+    while tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not tagged(tag), f"processes outlived {what}: {tagged(tag)}"
+
+
 def wait_for_workers(tag: str, crawl: int, workers: int, within: float = 30.0) -> None:
     """Until the crawl, its fork server and its audit workers all run."""
     deadline = time.monotonic() + within
@@ -219,10 +227,7 @@ def test_a_killed_crawl_takes_its_workers_along_and_frees_its_pipes(site_base: s
         except subprocess.TimeoutExpired:
             raise AssertionError(f"the pipes stayed open after the crawl was killed: {tagged(tag)}") from None
         assert "leaked" not in stderr and "Traceback" not in stderr, stderr
-        deadline = time.monotonic() + 5
-        while tagged(tag) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not tagged(tag), f"processes outlived their killed crawl: {tagged(tag)}"
+        assert_none_tagged(tag, "their killed crawl")
     finally:
         for pid in tagged(tag):
             os.kill(pid, signal.SIGKILL)
@@ -247,10 +252,7 @@ def test_ctrl_c_on_a_crawl_with_workers_is_one_clean_line(site_base: str, tmp_pa
         assert crawl.returncode == 130, stderr
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert lines == [f"interrupted: resume with  auditor crawl --resume {db}"], stderr
-        deadline = time.monotonic() + 5
-        while tagged(tag) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not tagged(tag), f"processes outlived the interrupted crawl: {tagged(tag)}"
+        assert_none_tagged(tag, "the interrupted crawl")
     finally:
         for pid in tagged(tag):
             os.kill(pid, signal.SIGKILL)
