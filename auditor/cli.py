@@ -237,24 +237,29 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
     "folder",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="The folder to write link-model.json and page-type-model.json to (the shipped ones: rules).",
+    help="The folder to write link-model.json, page-type-model.json and block-model.json to (the shipped ones: rules).",
 )
 @click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
 @click.option("--force", is_flag=True, help="Overwrite the model files if they exist.")
 @_guard
 def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
-    """Train the link and page-type models on a labelled corpus; their cards record the out-of-sample figures
+    """Train the link, page-type and block models on a labelled corpus; their cards record the out-of-sample figures
     (use them with `models = "FOLDER"` in auditor.toml)."""
-    from auditor import pagetype
+    from auditor import blockmodel, pagetype
     from auditor.training import FILE, save
     from auditor.training import train as fit_model
 
-    for name in (FILE, pagetype.FILE):
+    for name in (FILE, pagetype.FILE, blockmodel.FILE):
         if (folder / name).exists() and not force:
             raise InputError(f"{folder / name} exists; use --force to overwrite it")
-    links, page_types = fit_model(corpus, folds, str(folder))
+    links, page_types, blocks = fit_model(corpus, folds, str(folder))
     folder.mkdir(parents=True, exist_ok=True)
-    save(links, folder, page_types)
+    save(links, folder, page_types, blocks)
+    if blocks is None:
+        click.echo(
+            "note: no block model written: the pages' blocks are all body text or none is; the shipped one is used",
+            err=True,
+        )
     return 0
 
 

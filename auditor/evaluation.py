@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from auditor import textmatch
 from auditor.config import Config
 from auditor.errors import InputError
 from auditor.fetch import audit_file
@@ -74,6 +75,8 @@ class PageScore:
     error: str | None = None
     page_type: tuple[str | None, str | None] = (None, None)
     """The labelled page type and the one found."""
+    body_text: tuple[float, float] | None = None
+    """Where a person wrote the page's article text: the precision and recall of the editorial text against it."""
 
 
 @dataclass
@@ -88,7 +91,8 @@ class Report:
     def tallies(self, pages: Iterable[PageScore]) -> dict[str, Any]:
         distinct, occurrences, presence = Tally(), Tally(), Tally()
         kind_ok = placement_ok = n = typed = type_ok = 0
-        for page in pages:
+        scored = list(pages)
+        for page in scored:
             n += 1
             if page.page_type[0] is not None:
                 typed += 1
@@ -110,6 +114,7 @@ class Report:
             "disclosure_kind_accuracy": round(kind_ok / n, 4) if n else 1.0,
             "placement_accuracy": round(placement_ok / n, 4) if n else 1.0,
             "page_type_accuracy": round(type_ok / typed, 4) if typed else None,
+            "editorial_text": _text_scores([p.body_text for p in scored if p.body_text is not None]),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -158,6 +163,27 @@ class Report:
             ],
             "errors": [{"page": p.name, "error": p.error} for p in self.pages if p.error],
         }
+
+
+def _text_scores(scores: list[tuple[float, float]]) -> dict[str, Any] | None:
+    """The benchmark's figures: precision and recall averaged over pages (each page weighs the same), and the F1
+    of the two averages."""
+    if not scores:
+        return None
+    precision = sum(p for p, _ in scores) / len(scores)
+    recall = sum(r for _, r in scores) / len(scores)
+    return {
+        "pages": len(scores),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(textmatch.f1(precision, recall), 4),
+    }
+
+
+def editorial_text(result: PageResult) -> str:
+    """The page's editorial text as the benchmark measure reads it: the editorial blocks of the main content,
+    headings aside."""
+    return " ".join(b.text for b in result.blocks if b.kind == "editorial" and b.region == "main" and not b.heading)
 
 
 def _service(label: str) -> str:
@@ -248,7 +274,7 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
         return report
     from sklearn.model_selection import GroupKFold
 
-    from auditor.training import fit, gather, page_type_model, save
+    from auditor.training import fit, fit_blocks, gather, gather_blocks, page_type_model, save
 
     groups = [site(row) for row in rows]
     if folds > len(set(groups)):
@@ -259,7 +285,9 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
             fold = frozenset(groups[i] for i in test)
             folder = Path(scratch) / f"fold-{k}"
             folder.mkdir()
-            data = gather(corpus, [rows[i] for i in train], held_out=fold)
+            seen = [rows[i] for i in train]
+            save(None, folder, blocks=fit_blocks(gather_blocks(corpus, seen)))  # the links are read with it
+            data = gather(corpus, seen, held_out=fold, models=folder)
             save(fit(data.links), folder, page_type_model(data.page_types))
             for i in test:
                 scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
@@ -296,7 +324,7 @@ def _page_type_splits(
 
 def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
     """One page audited and scored against its label; a page or label that cannot be read is scored as an error."""
-    from auditor.training import read_label
+    from auditor.training import article_bodies, read_label
 
     path = corpus / row["local_file"]
     source = path.parent.name
@@ -306,7 +334,11 @@ def _score_row(corpus: Path, row: dict[str, str], config: Config) -> PageScore:
         result = audit_file(path, url=row.get("page_url", "").strip(), config=config)
     except InputError as exc:
         return PageScore(path.stem, source, category, Tally(), Tally(), [], [], {}, {}, [], [], 0, error=str(exc))
-    return score_page(result, label, path.stem, source, category)
+    scored = score_page(result, label, path.stem, source, category)
+    body = article_bodies(corpus).get(row["local_file"])
+    if body is not None:
+        scored.body_text = textmatch.precision_recall(body, editorial_text(result))
+    return scored
 
 
 def render_text(summary: dict[str, Any], details: bool = True) -> str:
@@ -337,6 +369,12 @@ def render_text(summary: dict[str, Any], details: bool = True) -> str:
     tallies("overall", summary["overall"])
     for source, t in summary["by_source"].items():
         tallies(source, t)
+    text = summary["overall"]["editorial_text"]
+    if text:
+        lines.append(
+            f"editorial text against {text['pages']} human article bodies (the ScrapingHub benchmark's measure): "
+            f"P {text['precision']:.3f} R {text['recall']:.3f} F1 {text['f1']:.3f}"
+        )
     lines.append("")
     lines.append("placement confusion (expected -> found: pages)")
     for row in summary["placement_confusion"]:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from auditor import (
+    blockmodel,
     disclosures,
     engine,
     language,
@@ -90,11 +91,12 @@ class _Read(NamedTuple):
     page: linkmodel.PageContext
 
 
-def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str]) -> _Read:
+def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str], models: Path | None = None) -> _Read:
     catalogue = networks.load(None, held_out)
     doc = parse(data, encoding)
     read = layout.read(doc.root, _names())
     groups = segment.group(read)
+    segment.mark_body(groups, blockmodel.body_text(blockmodel.load(models), groups, read.anchors))
     page_site = _site(url)
     found_links, kept, unresolved, in_content = _classify_links(read, groups, url, page_site, catalogue)
     statements = disclosures.find(
@@ -125,12 +127,20 @@ def _languages(declared: str | None) -> frozenset[str] | None:
     return _ALWAYS | {code} if code else None
 
 
+def block_inputs(data: bytes) -> list[tuple[str, dict[str, float]]]:
+    """What `auditor train` learns the block model from: each block's text and features, read as an audit reads
+    them before the block model is applied."""
+    read = layout.read(parse(data).root, _names())
+    groups = segment.group(read)
+    return [(g.text, f) for g, f in zip(groups, blockmodel.features(groups, read.anchors), strict=True)]
+
+
 def training_inputs(
-    data: bytes, url: str, held_out: frozenset[str] = frozenset()
+    data: bytes, url: str, held_out: frozenset[str] = frozenset(), models: Path | None = None
 ) -> tuple[list[tuple[Link, dict[str, float]]], dict[str, float]]:
     """What `auditor train` learns from a page: every link with the link model's features, and the page-type
-    model's features, read exactly as an audit reads them."""
-    seen = _read(data, url, None, held_out)
+    model's features, read exactly as an audit reads them (with the block model in `models`)."""
+    seen = _read(data, url, None, held_out, models)
     found = [
         (link, linkmodel.features(anchor, target, content, seen.page, seen.catalogue))
         for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
@@ -148,7 +158,7 @@ def analyse(
     """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out` and
     `models`: see `Config`."""
     doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context = _read(
-        data, url, encoding, held_out
+        data, url, encoding, held_out, models
     )
     kind = _page_type(read, url, found_links, models)  # read before the link model, as `auditor train` reads it
     model = linkmodel.load(models)

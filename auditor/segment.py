@@ -35,6 +35,8 @@ class Group:
     anchors: list[int] = field(default_factory=list)
     hidden: bool = False
     ad_slot: bool = False
+    body: bool | None = None
+    """Whether the block model calls it body text (None without a model)."""
 
     @property
     def heading(self) -> bool:
@@ -99,6 +101,17 @@ def group(layout: Layout) -> list[Group]:
     return groups
 
 
+def mark_body(groups: Sequence[Group], body: Sequence[bool] | None) -> None:
+    """Record the block model's verdicts; a block it calls body text is in the main content, whatever region a
+    wrapper's class name suggested."""
+    if body is None:
+        return
+    for g, is_body in zip(groups, body, strict=True):
+        g.body = is_body
+        if is_body and g.region != "main":
+            g.region = "main"
+
+
 def kind_of(
     g: Group,
     link_words: int,
@@ -127,6 +140,8 @@ def kind_of(
         and not g.heading
     ):
         return "navigation"
+    if g.body is not None:
+        return "editorial" if g.body else "boilerplate"
     if g.region != "main":
         return "boilerplate"
     return "editorial"

@@ -28,7 +28,7 @@ class Laps:
 
 
 def main(passes: int = 5) -> None:
-    from auditor import disclosures, engine, layout, networks, segment
+    from auditor import blockmodel, disclosures, engine, layout, networks, segment
     from auditor import pipeline as p
     from auditor.config import Config
     from auditor.document import parse
@@ -53,6 +53,8 @@ def main(passes: int = 5) -> None:
                 lap("layout walk")
                 groups = segment.group(read)
                 lap("grouping")
+                segment.mark_body(groups, blockmodel.body_text(blockmodel.load(), groups, read.anchors))
+                lap("block model")
                 found, kept, _, _ = p._classify_links(read, groups, url, p._site(url), catalogue)
                 lap("link classification")
                 texts = p._block_texts(read, groups, found, kept)

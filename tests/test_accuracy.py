@@ -79,3 +79,6 @@ def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
     assert len(out_of_sample["negative_pages"]["claimed"]) <= 1  # a sign-up link: its shape was met on the page
     # 8 types, news 32% of pages; the mean of 5 shuffled site-grouped splits (one split moves by several points)
     assert overall["page_type_accuracy"] >= 0.55, out_of_sample["page_type_splits"]
+    # the editorial blocks' text against the 37 human article bodies, with the ScrapingHub benchmark's measure
+    assert overall["editorial_text"]["pages"] == 37
+    assert overall["editorial_text"]["f1"] >= 0.88, overall["editorial_text"]

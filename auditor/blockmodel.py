@@ -1,0 +1,258 @@
+"""Which blocks are the page's body text: a logistic regression over features of a block that carry across sites,
+in the tradition of boilerpipe and dragnet: its length, link text and punctuation, its tag and landmark, its
+neighbours, and how much of the page's prose shares its containers (readability's "best container", found from
+the blocks' own selectors). It replaces a region read from a class name: a wrapper named `above-footer` around an
+article no longer makes the article footer boilerplate.
+
+The features are computed a column at a time over all of a page's blocks (numpy), and the model is one matrix
+product: per block, a dictionary of features and a loop over the weights cost six times the layout walk.
+
+`auditor train` fits it on the corpus (`training.fit_blocks`); its labels are the human article text of the pages
+that have one (`extraction/articlebody.json`) and, for the others, trafilatura's extraction as a teacher."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter, itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, get_args
+
+from auditor import linear
+from auditor.errors import ConfigError
+from auditor.layout import Anchor
+from auditor.linear import LinearModel
+from auditor.models import Region
+from auditor.rulefiles import rules_dir
+from auditor.segment import Group
+
+if TYPE_CHECKING:
+    import numpy
+
+FILE = "block-model.json"
+KIND = "blocks"
+# Prose: a block this long or longer (in words), under this share of link text, not a heading. The page's prose
+# decides which containers hold the article.
+PROSE_WORDS = 10
+PROSE_LINK_SHARE = 0.34
+TAGS = ("p", "li", "td", "tr", "div", "blockquote", "pre", "figcaption", "dd", "dt", "box", "section", "article")
+REGIONS: tuple[str, ...] = get_args(Region)
+WORD_BINS = (1, 3, 6, 10, 20, 40, 80)
+LINK_BINS = (0.1, 0.3, 0.5, 0.8)
+NEIGHBOURS = (-2, -1, 1, 2)
+COLUMNS: tuple[str, ...] = (
+    "log_words",
+    "link_share",
+    "no_links",
+    "log_links",
+    "heading",
+    "sentence_end",
+    "stops",
+    "commas",
+    "hidden",
+    "ad_slot",
+    "box",
+    "landmark",
+    "position",
+    "in_best",
+    "best_share",
+    "in_best_x_share",
+    "between_prose",
+    "before_prose",
+    "after_prose",
+    "prose",
+    "prose_in_best",
+    "short",
+    "short_in_best",
+    "depth",
+    "link_share_in_best",
+    "sentence_end_in_best",
+    "log_words_in_best",
+    "container",
+    "prose_in_container",
+    *(f"tag_{tag}" for tag in (*TAGS, "h", "other")),
+    *(f"region_{region}" for region in REGIONS),
+    *(f"words_{b}+" for b in WORD_BINS),
+    *(f"link_share_{b}+" for b in LINK_BINS),
+    *(
+        f"next_{offset}_{what}"
+        for offset in NEIGHBOURS
+        for what in ("prose", "log_words", "link_share", "same_parent", "none")
+    ),
+)
+_SENTENCE_ENDS = frozenset('.!?:;"”»)')
+_TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
+_REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
+
+
+def load(folder: Path | None = None) -> LinearModel | None:
+    """The block model of a folder of retrained models, else the shipped one; None where there is neither."""
+    retrained = linear.load(folder / FILE, KIND, required=False) if folder is not None else None
+    return retrained or linear.load(rules_dir() / FILE, KIND, required=False)
+
+
+def body_text(model: LinearModel | None, groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[bool] | None:
+    """For each block, whether the model calls it body text (None without a model)."""
+    if model is None:
+        return None
+    if not groups:
+        return []
+    weights, intercept = _dense(model)
+    scores = matrix(groups, anchors) @ weights + intercept
+    cut = math.log(model.threshold / (1 - model.threshold))  # the threshold's log-odds: no sigmoid per block
+    return (scores >= cut).tolist()  # type: ignore[no-any-return]
+
+
+_DENSE: dict[int, tuple[LinearModel, numpy.ndarray]] = {}
+
+
+def _dense(model: LinearModel) -> tuple[numpy.ndarray, float]:
+    """The model's weights in the order of COLUMNS, once per model (it is loaded once per version of its file;
+    the entry holds the model, so that its id is not reused)."""
+    import numpy
+
+    held = _DENSE.get(id(model))
+    if held is None:
+        unknown = sorted(set(model.weights) - set(COLUMNS))
+        if unknown:
+            raise ConfigError(
+                f"the block model has features this version does not compute ({', '.join(unknown[:3])}): "
+                "retrain it with `auditor train`"
+            )
+        if len(_DENSE) > 8:
+            _DENSE.clear()
+        held = _DENSE[id(model)] = (model, numpy.array([model.weights.get(name, 0.0) for name in COLUMNS]))
+    return held[1], model.intercept
+
+
+def features(groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[dict[str, float]]:
+    """Each block's features by name (those that are not zero), in block order: what `auditor train` learns from."""
+    return [
+        {name: float(value) for name, value in zip(COLUMNS, row, strict=True) if value}
+        for row in matrix(groups, anchors).tolist()
+    ]
+
+
+def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
+    """The blocks' features, one row per block, one column per name of COLUMNS. Each raw value is read for all
+    blocks at once (`map` over attribute getters and string methods runs in C; a Python loop over the blocks
+    cost three times as much), and every feature is derived from those columns."""
+    import numpy
+
+    count = len(groups)
+
+    def column(values: Iterable[float]) -> numpy.ndarray:
+        return numpy.fromiter(values, float, count)
+
+    texts = list(map(attrgetter("text"), groups))
+    selectors = list(map(attrgetter("selector"), groups))
+    chars = column(map(len, texts))
+    # the length in words, or for text written without spaces (Chinese, Japanese) in characters over seven, an
+    # English word with its space
+    size = numpy.maximum(column(map(attrgetter("words"), groups)), chars // 7)
+    links = column(map(len, map(attrgetter("anchors"), groups)))
+    share = numpy.zeros(count)
+    if anchors:  # link text in characters, so that it reads every script
+        visible = [0 if a.hidden else len(a.text) for a in anchors]
+        for i in numpy.flatnonzero(links).tolist():
+            share[i] = sum(map(visible.__getitem__, groups[i].anchors))
+        share = numpy.minimum(share / numpy.maximum(chars, 1), 1.0)
+    heading = column(map(attrgetter("heading"), groups))
+    hidden = column(map(attrgetter("hidden"), groups))
+    end = column(map(_SENTENCE_ENDS.__contains__, map(itemgetter(slice(-1, None)), texts)))
+    stops = numpy.minimum(
+        column(map(str.count, texts, repeat(". ")))
+        + column(map(str.count, texts, repeat("? ")))
+        + column(map(str.count, texts, repeat("! ")))
+        + end,
+        10,
+    )
+    commas = column(map(str.count, texts, repeat(",")))
+    depth = column(map(str.count, selectors, repeat(" > ")))
+    landmark = column(map(attrgetter("landmark"), map(itemgetter(0), map(attrgetter("pieces"), groups))))
+    is_prose = ((size >= PROSE_WORDS) & (share < PROSE_LINK_SHARE) & (heading == 0) & (hidden == 0)).astype(float)
+    prose = numpy.flatnonzero(is_prose).tolist()
+    cuts = map(str.rfind, selectors, repeat(" > "))
+    parents = [selector[:cut] if cut >= 0 else "" for selector, cut in zip(selectors, cuts, strict=True)]
+    direct: dict[str, float] = {}  # prose words of each parent element
+    for i in prose:
+        direct[parents[i]] = direct.get(parents[i], 0.0) + size[i]
+    score = dict(direct)  # readability's container score: a paragraph counts for its parent, half for above
+    held = dict(direct)  # prose words inside each container: each parent's words carried up a level at a time
+    rising = direct
+    while rising:
+        above: dict[str, float] = {}
+        for key, words in rising.items():
+            cut = key.rfind(" > ")
+            if cut >= 0:
+                above[key[:cut]] = above.get(key[:cut], 0.0) + words
+                if rising is direct:
+                    score[key[:cut]] = score.get(key[:cut], 0.0) + words / 2
+        for key, words in above.items():
+            held[key] = held.get(key, 0.0) + words
+        rising = above
+    best = max(score, key=score.__getitem__) if score else None
+    inside = best + " > " if best is not None else "\0"
+    in_best = column(map(str.startswith, selectors, repeat(inside)))
+    if best is not None:
+        in_best[[i for i, selector in enumerate(selectors) if selector == best]] = 1
+    container = column(map(held.get, parents, repeat(0.0)))
+    rows = numpy.arange(count)
+    tag_of = column(map(_TAG_COLUMN.get, map(attrgetter("tag"), groups), repeat(len(TAGS) + 1))).astype(int)
+    tag_of[heading > 0] = len(TAGS)
+    tags = numpy.zeros((count, len(TAGS) + 2))
+    tags[rows, tag_of] = 1
+    regions = numpy.zeros((count, len(REGIONS)))
+    regions[rows, column(map(_REGION_COLUMN.__getitem__, map(attrgetter("region"), groups))).astype(int)] = 1
+    ad_slot = column(map(attrgetter("ad_slot"), groups))
+    box = column(map(attrgetter("box"), groups))
+    prose_words = float(numpy.dot(size, is_prose)) or 1.0
+    best_share = held[best] / prose_words if best is not None else 0.0
+    order = rows
+    first, last = (prose[0], prose[-1]) if prose else (count, -1)
+    log_words = numpy.log1p(size)
+    short = (size < 5).astype(float)
+    container = container / prose_words
+    words_seen = numpy.maximum(size, 1)
+    columns = [
+        log_words,
+        share,
+        (links == 0).astype(float),
+        numpy.log1p(links),
+        heading,
+        end,
+        stops,
+        commas / words_seen,
+        hidden,
+        ad_slot,
+        box,
+        landmark,
+        (numpy.cumsum(chars + 1) - chars - 1) / (chars.sum() + count),
+        in_best,
+        numpy.full(count, best_share),
+        in_best * best_share,
+        ((order >= first) & (order <= last)).astype(float),
+        (order < first).astype(float),
+        (order > last).astype(float),
+        is_prose,
+        is_prose * in_best,
+        short,
+        short * in_best,
+        depth / 20,
+        share * in_best,
+        end * in_best,
+        log_words * in_best,
+        container,
+        is_prose * container,
+    ]
+    bins = [(size >= b).astype(float) for b in WORD_BINS] + [(share >= b).astype(float) for b in LINK_BINS]
+    ids: dict[str, int] = {}
+    parent_ids = numpy.array([ids.setdefault(parent, len(ids)) for parent in parents])  # ints compare fast
+    near = []
+    for offset in NEIGHBOURS:
+        present = ((order + offset >= 0) & (order + offset < count)).astype(float)
+        other = numpy.clip(order + offset, 0, max(count - 1, 0))
+        same = (parent_ids[other] == parent_ids).astype(float) * present
+        near += [is_prose[other] * present, log_words[other] * present, share[other] * present, same, 1 - present]
+    return numpy.column_stack([*columns, tags, regions, *bins, *near])

@@ -1,0 +1,92 @@
+"""The block model: which blocks are body text (issue: editorial blocks as good as the best extractor), and the
+benchmark's measure it is judged by."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor import blockmodel, layout, segment, textmatch
+from auditor.document import parse
+from auditor.errors import ConfigError
+from auditor.evaluation import editorial_text
+from auditor.layout import Layout
+from auditor.linear import LinearModel
+from auditor.pipeline import audit_html
+
+PARAGRAPH = (
+    "The kettle boils a full litre in under three minutes, and its handle stays cool enough to hold without a "
+    "cloth. We used it every morning for six weeks, and the limescale filter kept the water clear throughout."
+)
+ARTICLE = "".join(f"<p>{PARAGRAPH} Week {n} of testing added nothing new to report.</p>" for n in range(1, 7))
+
+
+def test_an_article_in_a_wrapper_named_like_a_footer_is_editorial_main_text() -> None:
+    """A class name is a hint, not the page's structure: `above-footer` once made a whole article boilerplate."""
+    page = audit_html(
+        f"""<html><body><header><nav><a href="/">Home</a> <a href="/reviews">Reviews</a></nav></header>
+        <div class="above-footer"><div class="inner"><h1>Kettle review</h1>{ARTICLE}</div></div>
+        <footer class="site-footer"><p>Copyright 2026 Example Media. All rights reserved.</p></footer>
+        </body></html>""",
+        "https://example.com/kettle",
+    )
+    paragraphs = [b for b in page.blocks if b.text.startswith("The kettle boils")]
+    assert len(paragraphs) == 6
+    assert {(b.kind, b.region) for b in paragraphs} == {("editorial", "main")}
+    assert PARAGRAPH in editorial_text(page)
+    copyright_line = next(b for b in page.blocks if b.text.startswith("Copyright"))
+    assert copyright_line.kind != "editorial"
+
+
+def test_a_disclosure_inside_such_an_article_is_not_judged_a_footer_one() -> None:
+    page = audit_html(
+        f"""<html><body><div class="above-footer"><div class="inner"><h1>Best kettles</h1>
+        <p>We earn a commission from purchases made through links in this article, at no cost to you.</p>
+        {ARTICLE}<p>Our pick: <a href="https://www.amazon.com/dp/B000TEST01?tag=example-20">the kettle on Amazon</a>
+        , which we tested for six weeks in a real kitchen with hard water every single day.</p></div></div>
+        <footer><p>Copyright 2026 Example Media.</p></footer></body></html>""",
+        "https://example.com/best-kettles",
+    )
+    assert page.disclosure.present
+    assert page.disclosure.placement == "before_first_affiliate_link"
+    assert [s.region for s in page.disclosure.statements] == ["main"]
+
+
+def test_the_benchmark_measure_counts_shingles_as_often_as_they_occur() -> None:
+    assert textmatch.precision_recall("a b c d e", "a b c d x") == (0.5, 0.5)
+    assert textmatch.precision_recall("One two three four.", "one, TWO three four") == (1.0, 1.0)
+    # the reference holds its shingle once: extracting it twice is half wrong
+    assert textmatch.precision_recall("a b c d", "a b c d a b c d") == pytest.approx((1 / 5, 1.0))
+    assert textmatch.precision_recall("a b c d", "") == (0.0, 0.0)
+    assert textmatch.f1(0.5, 1.0) == pytest.approx(2 / 3)
+
+
+def test_a_block_shorter_than_a_shingle_is_in_the_reference_when_its_words_are() -> None:
+    reference = "The quick brown fox jumps over the lazy dog"
+    held, joined = set(textmatch.shingles(reference)), f" {' '.join(textmatch.tokens(reference))} "
+    assert textmatch.share_in("brown fox", held, joined) == 1.0
+    assert textmatch.share_in("fox brown", held, joined) == 0.0
+    assert textmatch.share_in("quick brown fox jumps cat", held, joined) == 0.5
+
+
+def test_every_block_gets_a_verdict_and_every_feature_a_column() -> None:
+    model = blockmodel.load()
+    assert model is not None and set(model.weights) <= set(blockmodel.COLUMNS)
+    page = audit_html(
+        f"<html><body><h1>Title</h1>{ARTICLE}<ul><li><a href='/a'>Home</a></li></ul></body></html>",
+        "https://example.com/",
+    )
+    assert [b.kind for b in page.blocks][1:] == ["editorial"] * 6 + ["navigation"]
+    empty = Layout([], [], None, None, None, False)
+    assert blockmodel.body_text(model, segment.group(empty), []) == []
+    assert blockmodel.features([], []) == []
+
+
+def test_a_model_of_other_features_is_refused_not_misread(tmp_path: Path) -> None:
+    stale = LinearModel(blockmodel.KIND, {"log_words": 1.0, "digits": 2.0}, 0.0, 0.5)
+    (tmp_path / blockmodel.FILE).write_text(json.dumps(stale.to_json()), encoding="utf-8")
+    read = layout.read(parse(f"<html><body>{ARTICLE}</body></html>".encode()).root, layout.Names(frozenset()))
+    with pytest.raises(ConfigError, match="retrain"):
+        blockmodel.body_text(blockmodel.load(tmp_path), segment.group(read), read.anchors)
