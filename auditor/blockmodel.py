@@ -39,6 +39,7 @@ PROSE_LINK_SHARE = 0.34
 TAGS = ("p", "li", "td", "tr", "div", "blockquote", "pre", "figcaption", "dd", "dt", "box", "section", "article")
 REGIONS: tuple[str, ...] = get_args(Region)
 WORD_BINS = (1, 3, 6, 10, 20, 40, 80)
+MAX_WORDS = 200
 LINK_BINS = (0.1, 0.3, 0.5, 0.8)
 NEIGHBOURS = (-2, -1, 1, 2)
 COLUMNS: tuple[str, ...] = (
@@ -211,7 +212,9 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
     best_share = held[best] / prose_words if best is not None else 0.0
     order = rows
     first, last = (prose[0], prose[-1]) if prose else (count, -1)
-    log_words = numpy.log1p(size)
+    # capped at a length the corpus has many blocks of: a linear model must not extrapolate (a page that is one
+    # million-word paragraph would be judged by a length no block it learnt from had)
+    log_words = numpy.log1p(numpy.minimum(size, MAX_WORDS))
     short = (size < 5).astype(float)
     container = container / prose_words
     words_seen = numpy.maximum(size, 1)

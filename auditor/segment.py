@@ -103,12 +103,13 @@ def group(layout: Layout) -> list[Group]:
 
 def mark_body(groups: Sequence[Group], body: Sequence[bool] | None) -> None:
     """Record the block model's verdicts; a block it calls body text is in the main content, whatever region a
-    wrapper's class name suggested."""
+    wrapper's class name suggested. A product box keeps its region: a sidebar of deals is not the article, however
+    much its boxes read like prose."""
     if body is None:
         return
     for g, is_body in zip(groups, body, strict=True):
         g.body = is_body
-        if is_body and g.region != "main":
+        if is_body and g.region != "main" and not g.box:
             g.region = "main"
 
 

@@ -54,6 +54,12 @@ def test_a_disclosure_inside_such_an_article_is_not_judged_a_footer_one() -> Non
     assert [s.region for s in page.disclosure.statements] == ["main"]
 
 
+def test_a_paragraph_longer_than_any_the_model_learnt_from_is_still_body_text() -> None:
+    sentence = "The kettle boils quickly, and the handle stays cool. "
+    page = audit_html(f"<html><body><main><p>{sentence * 1000}</p></main></body></html>", "https://example.com/")
+    assert page.metrics["words_editorial"] == 9000
+
+
 def test_the_benchmark_measure_counts_shingles_as_often_as_they_occur() -> None:
     assert textmatch.precision_recall("a b c d e", "a b c d x") == (0.5, 0.5)
     assert textmatch.precision_recall("One two three four.", "one, TWO three four") == (1.0, 1.0)
