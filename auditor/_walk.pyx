@@ -190,6 +190,7 @@ cdef class _Frame:
     cdef int nth
     cdef object ident
     cdef object region
+    cdef bint named
     cdef object box
     cdef bint hidden
     cdef bint block
@@ -287,6 +288,7 @@ cdef class _Walk:
                 frame.ad,
                 self.embeds,
                 region is not None,
+                frame.named,
             )
         )
         for a in self.pending:
@@ -389,12 +391,13 @@ cdef class _Walk:
         if kind & EMBED:
             self.embeds += 1
         region = parent.region
+        cdef bint named = parent.named
         if c == self.main:
-            region = "main"
+            region, named = "main", False
         elif (kind & LANDMARK or role) and (landmark := L._landmark(tag, role, region == "main")) is not None:
-            region = landmark
+            region, named = landmark, False
         elif hint is not None and not (hint in PAGE_PARTS and (region == "main" or local)):
-            region = hint
+            region, named = hint, True
         box = parent.box
         if is_box and box is None:
             el = self.proxy(c)
@@ -404,6 +407,7 @@ cdef class _Walk:
         if block and (self.buf or self.pending):
             self.flush()
         cdef _Frame frame = _frame(tag, kind, nth, ident, region, box, hidden, block, parent.ad or ad_slot, c)
+        frame.named = named
         self.stack.append(frame)
         if box is not None and box not in self.box_selectors:
             self.box_selectors[box] = self.selector()

@@ -123,6 +123,8 @@ class Piece:
     """How many embedded frames and scripts (ad slots, widgets) came before this piece in the page."""
     landmark: bool = False
     """Inside an explicit landmark (header/nav/main/aside/footer element, role, or class)."""
+    named: bool = False
+    """Its region comes from a class or id name (`footer-widgets`), not from an element or a role."""
 
 
 @dataclass(slots=True)
@@ -143,8 +145,9 @@ class Layout:
 
 # An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
 # Region, box, hidden and ad slot are effective values, inherited from the ancestors.
-_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR, _EL = range(13)
-# [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector, element]
+_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR, _EL, _NAMED = range(14)
+# [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector, element,
+#  region named by a class or id]
 _Frame: TypeAlias = list[Any]
 
 
@@ -263,7 +266,7 @@ def walk(
     seek_main = main is None  # then the first role=main element met is the main content
     pieces: list[Piece] = []
     anchors: list[Anchor] = []
-    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None]]
+    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None, False]]
     buf: list[str] = []
     pending: list[int] = []  # anchors waiting for the piece that holds their text
     open_anchors = 0
@@ -318,6 +321,7 @@ def walk(
                 frame[_AD],
                 embeds,
                 region is not None,
+                frame[_NAMED],
             )
         )
         for a in pending:
@@ -401,17 +405,19 @@ def walk(
             walker.skip_subtree()
             if tag in EMBED_TAGS or (tag == "script" and el.get("src")):
                 embeds += 1
-            stack.append([tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None, el])
+            skipped = [tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None, el]
+            stack.append([*skipped, parent[_NAMED]])
             continue
         if tag in EMBED_TAGS:
             embeds += 1
         region: Region | None = parent[_REGION]
+        named = parent[_NAMED]
         if el is main:
-            region = "main"
+            region, named = "main", False
         elif (tag in _LANDMARKS or role) and (landmark := _landmark(tag, role, region == "main")) is not None:
-            region = landmark
+            region, named = landmark, False
         elif hint is not None and not (hint in _PAGE_PARTS and (region == "main" or local)):
-            region = hint
+            region, named = hint, True
         box = parent[_BOX]
         if is_box and box is None and el.find(".//a") is not None and len(_text(el)) <= BOX_MAX_CHARS:
             box = len(box_selectors) + 1
@@ -419,7 +425,7 @@ def walk(
         block = tag in BLOCK_TAGS or (hidden and not parent[_HIDDEN])
         if block and (buf or pending):
             flush()
-        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None, el]
+        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None, el, named]
         stack.append(frame)
         if box is not None and box not in box_selectors:
             box_selectors[box] = selector()

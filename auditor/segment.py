@@ -102,14 +102,16 @@ def group(layout: Layout) -> list[Group]:
 
 
 def mark_body(groups: Sequence[Group], body: Sequence[bool] | None) -> None:
-    """Record the block model's verdicts; a block it calls body text is in the main content, whatever region a
-    wrapper's class name suggested. A product box keeps its region: a sidebar of deals is not the article, however
+    """Record the block model's verdicts. A text block it calls body text is in the main content when only a
+    class or id name (`above-footer`) or its position put it elsewhere; an element or a role (`<footer>`, `<nav>`,
+    role=navigation) keeps its region, and so does a product box: a sidebar of deals is not the article, however
     much its boxes read like prose."""
     if body is None:
         return
     for g, is_body in zip(groups, body, strict=True):
         g.body = is_body
-        if is_body and g.region != "main" and not g.box:
+        first = g.pieces[0]
+        if is_body and g.region != "main" and not g.box and (first.named or not first.landmark):
             g.region = "main"
 
 

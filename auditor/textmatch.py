@@ -1,6 +1,8 @@
-"""How much of one text another holds, by the measure of the ScrapingHub Article Extraction Benchmark: both texts
-lowercased and cut into word tokens (`\\w+`), then compared as multisets of 4-token shingles. It scores the
-editorial text against a human article body (`auditor eval`) and labels blocks for the block model."""
+"""How much of one text another holds, after the measure of the ScrapingHub Article Extraction Benchmark: both
+texts cut into word tokens (`\\w+`) and compared as multisets of 4-token shingles. Two differences from the
+benchmark's own script: tokens are lowercased (it keeps their case), and an empty text is one empty shingle (it
+leaves a page with no extracted text out of the precision average). It scores the editorial text against a human
+article body (`auditor eval`) and labels blocks for the block model."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def shingles(text: str) -> Counter[tuple[str, ...]]:
 
 def precision_recall(reference: str, extracted: str) -> tuple[float, float]:
     """The share of the extracted shingles that the reference holds, and of the reference's that were extracted
-    (each shingle counted as often as it occurs in both); 0 for an empty side."""
+    (each shingle counted as often as it occurs in both)."""
     want, got = shingles(reference), shingles(extracted)
     both = sum(min(n, got[s]) for s, n in want.items() if s in got)
     extracted_total, reference_total = sum(got.values()), sum(want.values())

@@ -35,7 +35,7 @@ C = 1.0
 PAGE_TYPE_C = 1.0
 PAGE_TYPE_MIN_PAGES = 3
 FILE = "link-model.json"
-# The block model: scikit-learn's default regularisation; a block is body text when over half of its 4-word
+# The block model: scikit-learn's default regularisation; a block is body text when at least half of its 4-word
 # shingles are in the page's reference text, and the model calls it so at a probability of one half (neither
 # was tuned: the site-grouped figures moved by under 0.01 of F1 over C 0.3-3).
 BLOCK_C = 1.0
@@ -333,7 +333,7 @@ def train(
             "blocks": len(block_samples),
             "body_blocks": sum(s.positive for s in block_samples),
             "labels": f"the human article text of {len(bodies)} pages ({ARTICLE_BODIES}); for the others, the text "
-            f"trafilatura {_version('trafilatura')} extracts; a block is body text when over half of its 4-word "
+            f"trafilatura {_version('trafilatura')} extracts; a block is body text when at least half of its 4-word "
             "shingles are in it",
         },
         "model": f"logistic regression (scikit-learn, C={BLOCK_C}), threshold {BLOCK_THRESHOLD}",
