@@ -149,20 +149,27 @@ def gather_blocks(corpus: Path, rows: list[dict[str, str]]) -> list[BlockSample]
 def fit_blocks(samples: list[BlockSample], card: dict[str, Any] | None = None) -> LinearModel | None:
     """A logistic regression over the blocks' features; None where the samples do not hold both body text and
     other blocks (a small corpus of the user's own: the shipped block model stays in use)."""
+    if not any(s.positive for s in samples) or all(s.positive for s in samples):
+        return None
+    weights, intercept = _logistic([s.features for s in samples], [s.positive for s in samples], BLOCK_C, 5000)
+    return LinearModel(blockmodel.KIND, weights, intercept, BLOCK_THRESHOLD, card or {})
+
+
+def _logistic(
+    rows: list[dict[str, float]], labels: list[bool], c: float, max_iter: int
+) -> tuple[dict[str, float], float]:
+    """A two-class logistic regression's weights by feature name (those that round to a weight) and intercept."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    if not any(s.positive for s in samples) or all(s.positive for s in samples):
-        return None
     vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([s.features for s in samples])
-    model = LogisticRegression(C=BLOCK_C, max_iter=5000).fit(x, [s.positive for s in samples])
+    model = LogisticRegression(C=c, max_iter=max_iter).fit(vectorizer.fit_transform(rows), labels)
     weights = {
         name: round(float(w), 4)
         for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True)
         if round(float(w), 4)
     }
-    return LinearModel(blockmodel.KIND, weights, round(float(model.intercept_[0]), 4), BLOCK_THRESHOLD, card or {})
+    return weights, round(float(model.intercept_[0]), 4)
 
 
 def gather(
@@ -227,20 +234,10 @@ def fit_page_types(samples: list[tuple[dict[str, float], str]], card: dict[str, 
 
 def fit(samples: list[Sample], card: dict[str, Any] | None = None) -> LinearModel:
     """A logistic regression over the samples' features; only the features with a weight are kept."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     if not any(s.positive for s in samples) or all(s.positive for s in samples):
         raise InputError("the link model needs labelled pages with both affiliate and other links")
-    vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([s.features for s in samples])
-    model = LogisticRegression(C=C, max_iter=2000).fit(x, [s.positive for s in samples])
-    weights = {
-        name: round(float(w), 4)
-        for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True)
-        if round(float(w), 4)
-    }
-    return LinearModel("links", weights, round(float(model.intercept_[0]), 4), THRESHOLD, card or {})
+    weights, intercept = _logistic([s.features for s in samples], [s.positive for s in samples], C, 2000)
+    return LinearModel("links", weights, intercept, THRESHOLD, card or {})
 
 
 def save(
