@@ -93,7 +93,7 @@ def word(rule: Rule, values: Mapping[str, Any]) -> str:
 
 
 def run(page: Page, rules: Iterable[Rule]) -> tuple[list[Finding], list[str]]:
-    """All findings on the page, in rule order, and the ids of the rules that passed."""
+    """All findings on the page, worst first (see `_ordered`), and the ids of the rules that passed."""
 
     def selector(block: int) -> str | None:
         return page.block(block).selector
@@ -132,7 +132,17 @@ def _run(
             )
         if not found:
             passed.append(rule.id)
-    return _cap(findings), passed
+    return _ordered(_cap(findings)), passed
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """Worst first: by severity, then by what the rule's findings take off the score together; a rule's findings
+    stay together in page order. Every output reads findings in this order, so an error never sits between info
+    lines."""
+    taken: dict[str, int] = {}
+    for finding in findings:
+        taken[finding.rule] = taken.get(finding.rule, 0) + finding.weight
+    return sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], -taken[f.rule], f.rule))
 
 
 def _cap(findings: list[Finding]) -> list[Finding]:
