@@ -52,9 +52,8 @@ def write_output(text: str, output: str | None, force: bool) -> None:
     if output is None or output == "-":
         click.echo(text, nl=not text.endswith("\n"))
         return
+    refuse_overwrite(output, force)
     path = Path(output)
-    if path.exists() and not force:
-        raise AuditError(f"{path} exists; use --force to overwrite it")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -62,6 +61,12 @@ def write_output(text: str, output: str | None, force: bool) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def refuse_overwrite(output: str | None, force: bool) -> None:
+    """An error if the output file exists and --force was not given."""
+    if output is not None and output != "-" and Path(output).exists() and not force:
+        raise AuditError(f"{output} exists; use --force to overwrite it")
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -75,7 +80,22 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+MAIN_EPILOG = """\b
+Examples:
+  auditor audit https://example.com/best-kettles/
+  auditor audit 'site/**/*.html' --fail-on warning
+  auditor crawl https://example.com/ --db site.sqlite
+  auditor report site.sqlite --format html -o site.html
+  auditor COMMAND --help                  # each command's options
+
+\b
+Exit status:
+  0  done (for audit: no finding at or above --fail-on)
+  1  audit: a finding at or above --fail-on
+  2  an error, said in one line on stderr"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=MAIN_EPILOG)
 @click.option(
     "--version",
     is_flag=True,
@@ -88,13 +108,42 @@ def main() -> None:
     """Audit affiliate content: links, disclosures, repetition and selling density."""
 
 
-@main.command()
-@click.argument("target")
-@click.option("--url", help="The page's address, to resolve relative links of a file or stdin.")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)
+AUDIT_EPILOG = """\b
+Examples:
+  auditor audit https://example.com/best-kettles/
+  auditor audit saved.html --url https://example.com/post/
+  curl -s https://example.com/ | auditor audit - --url https://example.com/
+  auditor audit a.html b.html --fail-on warning
+  auditor audit 'site/**/*.html' --format json -o results.jsonl
+  auditor audit 'site/*.html' --format html -o pages.html
+
+\b
+Exit status (the worst over all pages):
+  0  no finding at or above --fail-on (default: error)
+  1  a finding at or above --fail-on
+  2  a page could not be audited, a pattern matched no file, or an option
+     or the configuration is wrong (one line on stderr each)"""
+
+
+@main.command(short_help="Audit pages: files, URLs, globs or stdin.", epilog=AUDIT_EPILOG)
+@click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
+@click.option("--url", help="The page's address, to resolve relative links of a file or stdin (one TARGET only).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="The report's format. For several pages, json is JSON Lines (one page result a line), csv has the rows "
+    "of every page, html is one report over the pages.",
+)
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-@click.option("--fail-on", type=SEVERITY_CHOICE, help="Exit 1 when a finding is at or above this severity.")
+@click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICE,
+    help="Exit 1 when a finding is at or above this severity (default: error, or fail_on in auditor.toml).",
+)
 @click.option("--select", multiple=True, help="Run only rules whose id starts with this (repeatable).")
 @click.option("--ignore", multiple=True, help="Skip rules whose id starts with this (repeatable).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
@@ -105,7 +154,7 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
 def audit(
-    target: str,
+    targets: tuple[str, ...],
     url: str | None,
     fmt: str,
     output: str | None,
@@ -120,41 +169,65 @@ def audit(
     encoding: str | None,
     verbose: bool,
 ) -> int:
-    """Audit one page: TARGET is a URL, an HTML file, or - for stdin."""
+    """Audit pages: each TARGET is a URL, an HTML file, a glob, or - for stdin (alone).
+
+    Quote a glob to have the auditor expand it: 'site/**/*.html' reaches into subfolders on every shell. Several
+    TARGETs, or a glob, give one result per page, one after another; a page that cannot be audited gets an error
+    line and the others go on."""
     from auditor.config import load
     from auditor.contract import to_dict
     from auditor.document import codec_of
-    from auditor.engine import worst
-    from auditor.fetch import audit_file, audit_url
-    from auditor.models import SEVERITY_RANK
     from auditor.report.render import render
+    from auditor.targets import audit_each, audit_target, exit_status, expand, is_pattern, render_many
 
     config = load(config_path).with_cli(
         fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
     )
     if encoding is not None and codec_of(encoding) is None:
         raise AuditError(f"--encoding: {encoding!r} names no known character encoding")
-    if target.startswith(("http://", "https://")):
-        result = audit_url(target, config, encoding)
-    elif target == "-" or Path(target).exists():
-        result = audit_file(target, url or "", config, encoding)
-    elif "://" in target:
-        raise AuditError(f"{target}: only http:// and https:// URLs can be fetched")
-    else:
-        hint = " (for a URL, start it with https://)" if "." in target and "/" not in target[:1] else ""
-        raise AuditError(f"{target}: no such file{hint}")
-    page = to_dict(result)
-    write_output(render(page, fmt, output is None and sys.stdout.isatty(), verbose), output, force)
-    return 1 if worst(result.findings) >= SEVERITY_RANK[config.fail_on] else 0
+    many = len(targets) > 1 or is_pattern(targets[0])
+    if many and url is not None:
+        raise ConfigError("--url is one page's address: audit several TARGETs without it")
+    refuse_overwrite(output, force)  # before auditing, not after a long run
+    terminal = output is None and sys.stdout.isatty()
+    if many:
+        results = audit_each(expand(targets), config, encoding)
+        text = render_many([to_dict(r) for r in results], fmt, terminal, verbose, config)
+    else:  # one page: its report alone, as before several were taken
+        results = [audit_target(targets[0], url, config, encoding)]
+        text = render(to_dict(results[0]), fmt, terminal, verbose)
+    write_output(text, output, force)
+    return exit_status(results, config)
 
 
-@main.command()
+RULES_EPILOG = """\b
+Examples:
+  auditor rules                          # every rule and what it flags
+  auditor rules disclosure               # the rules of one group
+  auditor rules links-density            # one rule: why, sources, options
+  auditor rules --format json > rules.json
+
+\b
+Exit status:
+  0  the rules are listed
+  2  no rule matches RULE_ID (the closest is named)"""
+
+
+@main.command(short_help="List the rules, or explain one.", epilog=RULES_EPILOG)
 @click.argument("rule_id", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text to read, json with every field of each rule.",
+)
 @_guard
 def rules(rule_id: str | None, fmt: str) -> int:
     """List the rules, or explain one (its why, its source, its options)."""
     import json
+    import textwrap
 
     from auditor.rulefiles import closest, load_rules
 
@@ -171,6 +244,8 @@ def rules(rule_id: str | None, fmt: str) -> int:
                 "weight": r.weight,
                 "title": r.title,
                 "failure_title": r.failure_title,
+                "why": r.why,
+                "fix": r.fix,
                 "description": r.description,
                 "sources": list(r.sources),
                 "options": dict(r.options),
@@ -189,6 +264,11 @@ def rules(rule_id: str | None, fmt: str) -> int:
     click.echo(f"{r.id} ({r.severity}, weight {r.weight}, check kind {r.kind}, {r.scope} rule)")
     click.echo(f"  fails: {r.failure_title}")
     click.echo(f"  passes: {r.title}\n")
+    # the publisher's part first (why, what to do), then the technical account behind it
+    for heading, text in (("Why it matters:", r.why), ("What to do:", r.fix)):
+        click.echo(heading)
+        click.echo(textwrap.fill(text, width=100, initial_indent="  ", subsequent_indent="  ") + "\n")
+    click.echo("How it is checked:")
     click.echo(r.description + "\n")
     click.echo("Sources:")
     for source in r.sources:
@@ -200,9 +280,28 @@ def rules(rule_id: str | None, fmt: str) -> int:
     return 0
 
 
-@main.command("eval")
+EVAL_EPILOG = """\b
+Examples:
+  auditor eval corpus/
+  auditor eval corpus/ --cv 5 --brief    # out of sample, grouped by site
+  auditor eval corpus/ --format json -o accuracy.json
+
+\b
+Exit status:
+  0  the report is written
+  2  the corpus cannot be read, or the output file exists (one line on stderr)"""
+
+
+@main.command("eval", short_help="Measure accuracy on a labelled corpus.", epilog=EVAL_EPILOG)
 @click.argument("corpus", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text to read, json for scripts.",
+)
 @click.option("--brief", is_flag=True, help="Only the figures, not every false positive and miss.")
 @click.option(
     "--cv",
@@ -229,7 +328,18 @@ def evaluate(corpus: Path, fmt: str, brief: bool, folds: int | None, output: str
     return 0
 
 
-@main.command()
+TRAIN_EPILOG = """\b
+Example:
+  auditor train corpus/ -o my-models --cv 5
+  then, in auditor.toml:  models = "my-models"
+
+\b
+Exit status:
+  0  the models and their cards are written
+  2  the corpus cannot be read, or a model file exists (use --force)"""
+
+
+@main.command(short_help="Train the link, page-type and block models.", epilog=TRAIN_EPILOG)
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -263,12 +373,35 @@ def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
     return 0
 
 
-@main.command()
+CRAWL_EPILOG = """\b
+Examples:
+  auditor crawl https://example.com/ --db site.sqlite
+  auditor crawl https://example.com/ --db site.sqlite --max-pages 500
+  auditor crawl https://example.com/ --db reviews.sqlite --include /reviews/
+  auditor crawl --resume site.sqlite     # after Ctrl-C or a crash
+  auditor report site.sqlite --format html -o site.html
+
+\b
+Exit status (findings never change it; auditor report shows them):
+  0    the crawl ended: done, or stopped at --max-pages or --max-depth
+  2    no page could be fetched, or an option is wrong (one line on stderr)
+  130  interrupted: continue with --resume"""
+
+
+@main.command(short_help="Crawl a site, auditing every page into a database.", epilog=CRAWL_EPILOG)
 @click.argument("start_url", required=False)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="The crawl database to create.")
 @click.option("--resume", "resume_path", type=click.Path(path_type=Path), help="Continue the crawl in this database.")
-@click.option("--max-pages", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--max-depth", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option(
+    "--max-pages", type=click.IntRange(min=1), default=10_000, show_default=True, help="Stop after this many pages."
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Follow links at most this many clicks from START_URL (each redirect hop counts one).",
+)
 @click.option(
     "--delay",
     type=click.FloatRange(min=0),
@@ -276,12 +409,24 @@ def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
     show_default=True,
     help="Seconds between requests to the site (Crawl-delay wins when larger).",
 )
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=256),
+    default=4,
+    show_default=True,
+    help="Requests to the site at once (--delay still spaces them).",
+)
 @click.option("--include", multiple=True, help="Follow only URLs matching this regular expression (repeatable).")
 @click.option("--exclude", multiple=True, help="Never follow URLs matching this regular expression (repeatable).")
 @click.option("--user-agent", help="User-Agent header (default: the auditor's, with its URL).")
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only on your own site).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=20.0,
+    show_default=True,
+    help="Seconds allowed for each whole response, however slowly it trickles.",
+)
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
 @click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
 @click.option(
@@ -332,6 +477,8 @@ def crawl(
     from auditor.crawl import Crawler, Settings, nothing_fetched
     from auditor.errors import FetchError
     from auditor.progress import reporter
+    from auditor.report.text import pages_line
+    from auditor.site import not_audited
 
     config = load(config_path).with_cli(max_bytes=max_bytes, timeout=timeout, user_agent=user_agent)
     for pattern in (*include, *exclude):
@@ -381,20 +528,45 @@ def crawl(
     try:
         failure = nothing_fetched(crawler.store)
         counts = crawler.store.counts()
+        audited, errors = crawler.store.not_audited()
     finally:
         crawler.store.close()
     if failure is not None:  # an empty crawl is no clean site: an error, in one line
         raise FetchError(failure)
-    click.echo(
-        f"{db}: {counts.get('done', 0)} pages done, {counts.get('failed', 0)} failed, "
-        f"{counts.get('skipped', 0)} skipped, {counts.get('queued', 0)} left in the queue"
-    )
+    tally = {
+        "pages": audited + len(errors),
+        "pages_audited": audited,
+        "pages_failed": len(errors),
+        "not_audited": not_audited(errors),
+    }
+    click.echo(f"{db}: {pages_line(tally)}; {counts.get('queued', 0):,} left in the queue")
     return 0
 
 
-@main.command()
+REPORT_EPILOG = """\b
+Examples:
+  auditor report site.sqlite --format html -o site.html
+  auditor report site.sqlite --format csv -o pages.csv
+  auditor report results.jsonl --format text
+  auditor report results/pages --format html -o batch.html
+
+\b
+Exit status (findings never change it; auditor audit --fail-on gates on them):
+  0  the report is written
+  2  SOURCE cannot be read or is no auditor result, or the output file
+     exists (one line on stderr)"""
+
+
+@main.command(short_help="Report on a crawl, a batch or a saved result.", epilog=REPORT_EPILOG)
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="The report's format (jsonl: one page result a line).",
+)
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
@@ -410,7 +582,21 @@ def report(source: Path, fmt: str, output: str | None, force: bool, config_path:
     return 0
 
 
-@main.command()
+BATCH_EPILOG = """\b
+Examples:
+  auditor batch crawl-*.warc.gz -o results/
+  auditor batch urls.txt -o results/ --workers 8
+  auditor batch /data/*.warc.gz -o /data/results --scheduler tcp://host:8786
+  auditor report results/pages --format html -o batch.html
+
+\b
+Exit status (findings never change it; auditor report shows them):
+  0  the batch ran; pages that could not be audited are counted in its summary
+  2  an input, the output folder or the scheduler cannot be used (one line
+     on stderr)"""
+
+
+@main.command(short_help="Audit WARC files or URL lists on a Dask cluster.", epilog=BATCH_EPILOG)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",

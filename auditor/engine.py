@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -13,6 +14,7 @@ from auditor.config import Config
 from auditor.errors import ConfigError
 from auditor.models import SEVERITY_RANK, Finding, Page, Site
 from auditor.rulefiles import Rule, check_option, closest, load_rules
+from auditor.wording import count, plural
 
 # A rule that fires many times on one page costs at most this many times its weight: the score says how
 # many kinds of problem a page has more than how often one of them recurs.
@@ -72,20 +74,87 @@ def active_rules(config: Config, scope: str = "page") -> tuple[Rule, ...]:
 
 
 class _Quiet(string.Formatter):
-    """Formats a rule's message from evidence; a missing value prints as "?" rather than raising."""
+    """Words a rule's message from a finding's evidence. The evidence stays plain numbers and lists (other programs
+    read them in the JSON); how a count or a share reads is the message template's, written as a format spec
+    (see "Messages" in `auditor.rulefiles`): `count` and `plural` word a count with `wording`, `share` words a
+    fraction, `quoted` quotes a list's items, and Python's own specs (`,`, `.0%`) work as usual. A list shows its
+    distinct, non-empty items, at most MAX_LISTED of them, and counts as their number. A missing value prints "?"
+    rather than raising, and a spec that does not fit its value prints the value as it is."""
 
     def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        value = kwargs.get(str(key), "?")
+        return kwargs.get(str(key), "?")
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        spec, _, words = format_spec.partition(":")
+        if spec in ("count", "plural") and words:
+            return _counted(value, spec == "count", *words.partition("|")[::2])
         if isinstance(value, list | tuple):
-            shown = ", ".join(str(v) for v in value[:MAX_LISTED])
-            return shown + (f" and {len(value) - MAX_LISTED} more" if len(value) > MAX_LISTED else "")
+            return _listed(value, quoted=spec == "quoted")
+        if spec == "share" and isinstance(value, int | float) and not isinstance(value, bool):
+            return _share(value)
+        try:
+            return str(super().format_field(value, format_spec))
+        except (ValueError, TypeError):
+            return str(value)
+
+
+def _counted(value: Any, with_number: bool, singular: str, plural_form: str) -> str:
+    """`count` ("3 affiliate links") or `plural` ("sit"); a list counts its distinct items, and a missing count
+    ("?") reads as more than one."""
+    n = len(_distinct(value)) if isinstance(value, list | tuple) else _whole(value)
+    if not with_number:
+        return plural(2 if n is None else n, singular, plural_form or None)
+    if n is None:
+        return f"{value} {plural(2, singular, plural_form or None)}"
+    return count(n, singular, plural_form or None)
+
+
+def _whole(value: Any) -> int | None:
+    """The value as a count, if it is one (evidence read back from JSON may hold 3.0)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _share(value: float) -> str:
+    """A fraction as a reader says it: "none", "23%", "all"; never "0%" for a little, or "100%" for almost all."""
+    if value <= 0:
+        return "none"
+    if value >= 1:
+        return "all"
+    # half up, as people round (Python's round takes 50.5 to 50: "50%" of a text above a 50% limit)
+    percent = math.floor(round(value * 100, 6) + 0.5)
+    if percent == 0:
+        return "under 1%"
+    if percent == 100:
+        return "over 99%"
+    return f"{percent}%"
+
+
+def _listed(items: Sequence[Any], quoted: bool) -> str:
+    """The distinct, non-empty items, at most MAX_LISTED and a count of the rest: a list that repeats an item or
+    holds an empty one (", , These…") reads as a fault of the report."""
+    distinct = _distinct(items)
+    if not distinct:
+        return "none"
+    shown = ", ".join(f'"{t}"' if quoted else t for t in distinct[:MAX_LISTED])
+    rest = len(distinct) - MAX_LISTED
+    return shown + (f" and {rest} more" if rest > 0 else "")
+
+
+def _distinct(items: Sequence[Any]) -> list[str]:
+    return [t for t in dict.fromkeys(" ".join(str(v).split()) for v in items) if t]
 
 
 _FORMATTER = _Quiet()
 
 
 def word(rule: Rule, values: Mapping[str, Any]) -> str:
+    """The rule's message, its fields filled from the evidence (the whole template if it cannot be filled)."""
     try:
         return _FORMATTER.format(rule.message, **values)
     except (ValueError, IndexError, AttributeError):

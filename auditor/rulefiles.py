@@ -2,7 +2,22 @@
 
 Rules are plain data: reading them imports no check. Each file declares every option of its check kind, so that
 the configuration can validate overrides and the reports can print a rule's texts from the file alone; the engine
-checks, when it runs them, that each names a known kind and declares exactly that kind's options."""
+checks, when it runs them, that each names a known kind and declares exactly that kind's options.
+
+A rule speaks to two readers. `why` (why it matters) and `fix` (what to do) are for the publisher, in plain
+words: no option names, no statistics. `description` and `sources` are the full technical account, with the
+source of each threshold (`auditor rules ID` prints all four).
+
+Messages: `message` is a `str.format` template filled from the evidence of a finding (`engine.word`). The
+evidence keeps plain numbers, which other programs read in the JSON; the template words them:
+- `{links:count:affiliate link}`: "1 affiliate link", "3 affiliate links", "no affiliate links"
+  (`{n:count:child|children}` for an irregular plural);
+- `{links:plural:sits|sit}`: the form the count asks for (a verb, or any phrase: fields may nest in it);
+- `{coverage:share}`: a fraction as "none", "23%" or "all";
+- a list shows its distinct, non-empty items ("a, b and 3 more"); `{texts:quoted}` quotes each;
+- Python's own specs work as usual: `{words:,}`, `{similarity:.0%}`.
+Quotes in evidence are cut at a word by the checks (`wording.clip`), and words are shown as the page writes them.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +34,7 @@ from auditor.models import SEVERITIES, Severity
 
 GROUPS = ("disclosure", "links", "repetition", "content", "site")
 DEFAULT_WEIGHTS: dict[str, int] = {"error": 20, "warning": 8, "info": 2}
-_REQUIRED = ("kind", "severity", "title", "failure_title", "message", "description", "sources")
+_REQUIRED = ("kind", "severity", "title", "failure_title", "message", "why", "fix", "description", "sources")
 _ALLOWED = frozenset((*_REQUIRED, "weight", "options", "examples", "scope"))
 
 
@@ -33,9 +48,11 @@ class Example:
     """Which boundary of the rule it sits on (the test's id)."""
     xfail: str = ""
     """Why the check does not yet do what this example shows the rule promises (empty: it does)."""
+    message: str = ""
+    """Words a failing example's message must contain: the wording is tested where it is written."""
 
 
-_EXAMPLE_KEYS = frozenset(("expect", "html", "url", "note", "name", "xfail"))
+_EXAMPLE_KEYS = frozenset(("expect", "html", "url", "note", "name", "xfail", "message"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +63,10 @@ class Rule:
     title: str
     failure_title: str
     message: str
+    why: str
+    """Why the rule matters, in plain words a publisher reads in a report (the details are in `description`)."""
+    fix: str
+    """What the publisher does about a failure: one or two plain sentences."""
     description: str
     sources: tuple[str, ...]
     options: Mapping[str, Any]
@@ -103,6 +124,8 @@ def _example(rule_id: str, raw: Any) -> Example:
         )
     if "xfail" in raw and not str(raw["xfail"]).strip():
         raise ConfigError(f"rule {rule_id}: an example's xfail must say why")
+    if "message" in raw and raw["expect"] != "fail":
+        raise ConfigError(f"rule {rule_id}: only a failing example has a message to check")
     return Example(
         expect=raw["expect"],
         html=raw["html"],
@@ -110,6 +133,7 @@ def _example(rule_id: str, raw: Any) -> Example:
         note=raw.get("note", ""),
         name=str(raw.get("name", "")),
         xfail=str(raw.get("xfail", "")),
+        message=str(raw.get("message", "")),
     )
 
 
@@ -129,6 +153,9 @@ def parse_rule(rule_id: str, data: dict[str, Any]) -> Rule:
     severity = data["severity"]
     if severity not in SEVERITIES:
         raise ConfigError(f"rule {rule_id}: severity must be one of {', '.join(SEVERITIES)}")
+    for key in ("why", "fix"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise ConfigError(f"rule {rule_id}: {key} must be one to three plain sentences for the publisher")
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"rule {rule_id}: [options] must be a table")
@@ -142,6 +169,8 @@ def parse_rule(rule_id: str, data: dict[str, Any]) -> Rule:
         title=data["title"],
         failure_title=data["failure_title"],
         message=data["message"],
+        why=" ".join(str(data["why"]).split()),
+        fix=" ".join(str(data["fix"]).split()),
         description=data["description"].strip(),
         sources=tuple(data["sources"]),
         options=options,

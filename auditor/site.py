@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
@@ -15,6 +16,28 @@ from auditor.models import Site, SitePage
 from auditor.textmodel import main_text
 
 SCORE_BUCKETS = (0, 20, 40, 60, 80, 100)
+
+# Why a page reached by a crawl or named in a batch was not audited, from the error the crawl, the fetcher or the
+# reader recorded (their wording, searched in this order): the one vocabulary of the crawl's summary and every
+# report, so "2 redirects, 1 not HTML" means the same pages everywhere.
+NOT_AUDITED = (
+    (re.compile(r"^redirects to "), "redirect"),
+    (re.compile(r"redirects \(a redirect loop"), "redirect loop"),
+    (re.compile(r"robots\.txt"), "robots.txt"),
+    (re.compile(r"^not HTML"), "not HTML"),
+    (re.compile(r"limit \(max_bytes\)"), "too large"),
+    (re.compile(r"\bHTTP [1-5]\d\d\b"), "HTTP error"),
+)
+
+
+def why_not_audited(error: str) -> str:
+    """The reason, in the reports' vocabulary, a page with this error was not audited."""
+    return next((reason for pattern, reason in NOT_AUDITED if pattern.search(error)), "could not be read")
+
+
+def not_audited(errors: Iterable[str]) -> dict[str, int]:
+    """How many pages were not audited, by reason, most first."""
+    return dict(Counter(why_not_audited(e) for e in errors).most_common())
 
 
 def from_results(results: Iterable[dict[str, Any]], start_url: str = "") -> Site:
@@ -58,6 +81,8 @@ def metrics(site: Site) -> dict[str, Any]:
         "pages": len(site.pages),
         "pages_audited": len(audited),
         "pages_failed": sum(1 for p in site.pages if p.result is None),
+        "not_audited": not_audited(p.error or "" for p in site.pages if p.result is None),
+        "pages_without_affiliate_links": len(audited) - len(selling),
         "pages_with_affiliate_links": len(selling),
         "affiliate_links": sum(r["metrics"].get("affiliate_links", 0) for r in audited),
         "disclosure_coverage": round(len(disclosed) / len(selling), 4) if selling else None,

@@ -340,6 +340,13 @@ class Store:
         )
         return Site(self.settings().get("start_url", ""), pages)
 
+    def not_audited(self) -> tuple[int, list[str]]:
+        """How many recorded pages were audited, and the error of each one that was not (the crawl's summary
+        counts them with the reports' words, without reading a single result)."""
+        audited = int(self.db.execute("SELECT COUNT(*) FROM pages WHERE result IS NOT NULL").fetchone()[0])
+        errors = [str(e or "") for (e,) in self.db.execute("SELECT error FROM pages WHERE result IS NULL")]
+        return audited, errors
+
     def page_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import itertools
 import json
 import os
@@ -335,3 +337,22 @@ def test_sigkill_at_ten_random_moments_always_resumes_to_the_same_pages(tmp_path
     store = Store.open(db, create=False)
     assert store.get("state") == "finished"
     assert paths(store) == paths(reference.store)
+
+
+def test_the_crawl_summary_and_the_report_count_pages_alike(tmp_path: Path) -> None:
+    # the crawl once said "311 done, 2 failed, 1 skipped" and its report "313 pages, 309 audited, 4 not"
+    db = tmp_path / "small.sqlite"
+    with serve_site(Site(articles=12, slow=0.0)) as base:
+        crawled = CliRunner().invoke(main, ["crawl", base + "/", "--db", str(db), "--delay", "0", "-q"])
+    assert crawled.exit_code == 0, crawled.output
+    summary = crawled.output.strip().splitlines()[-1]
+    reported = CliRunner().invoke(main, ["report", str(db), "--format", "text"])
+    assert reported.exit_code == 0, reported.output
+    pages = summary.split(": ", 1)[1].split(";")[0]
+    assert pages in reported.output
+    # the generated site has redirects, a PDF, an image and 404s: each named by its reason
+    for reason in ("2 redirects", "2 not HTML", "HTTP errors"):
+        assert reason in pages, pages
+    listed = CliRunner().invoke(main, ["report", str(db), "--format", "csv"]).output
+    rows = list(csv.DictReader(io.StringIO(listed)))
+    assert [r for r in rows if r["error"]] and all(r["score"] == "" for r in rows if r["error"])

@@ -2,7 +2,8 @@
 
 A page rule's examples may go further and sit on both sides of each of its thresholds. An example may carry a
 `name` (the test id, saying which boundary it tests) and an `xfail` reason: the example shows what the rule's
-description promises, and the check does not do it yet (the test fails strictly once the check does).
+description promises, and the check does not do it yet (the test fails strictly once the check does). A failing
+example may also carry `message`: words its finding's message must contain.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def test_site_rule_examples(rule: Rule, expect: str) -> None:
     if expect == "fail":
         assert hits, f"{rule.id}: the failing site raised nothing"
         assert all(url in {p.url for p in pages} for f in hits for url in f["evidence"].get("pages", []))
+        for said in (e.message for e in pages if e.message):
+            assert any(said in f["message"] for f in hits), f"{rule.id}: no message says {said!r}"
     else:
         assert not hits, f"{rule.id}: the passing site raised {[f['message'] for f in hits]}"
 
@@ -89,6 +92,11 @@ def test_rule_example(rule: Rule, index: int) -> None:
     if example.expect == "fail":
         assert hits, f"{rule.id}: the failing example raised nothing ({about})"
         assert all(f.severity == rule.severity for f in hits)
+        if example.message:
+            assert any(example.message in f.message for f in hits), (
+                f"{rule.id}: no message of the failing example ({about}) says {example.message!r}: "
+                f"{[f.message for f in hits]}"
+            )
     else:
         assert not hits, f"{rule.id}: the passing example ({about}) raised {[f.message for f in hits]}"
 

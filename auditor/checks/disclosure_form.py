@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Page
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {"kind": "label_only", "adequate": ["paid link", "bezahlter link"]}
 
@@ -19,4 +20,6 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     statements = [s for s in disclosure.statements if s.kind == options["kind"]]
     if any(any(a in s.text.lower() for a in adequate) for s in statements):
         return
-    yield Evidence(statements[0].block, {"kind": disclosure.kind, "texts": [s.text[:120] for s in statements][:5]})
+    # a label repeated beside every link ("*", "Anzeige") is one label to the reader
+    texts = list(dict.fromkeys(clip(s.text, 120) for s in statements if s.text.strip()))
+    yield Evidence(statements[0].block, {"kind": disclosure.kind, "texts": texts[:5]})

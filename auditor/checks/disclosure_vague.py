@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Page
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {}
 
@@ -19,4 +20,4 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
         return  # at least one plain statement: the page says it clearly somewhere
     first = statements[0]
     terms = sorted({t for s in statements for t in s.vague_terms})
-    yield Evidence(first.block, {"terms": terms, "text": first.text[:200]})
+    yield Evidence(first.block, {"terms": terms, "text": clip(first.text, 200)})

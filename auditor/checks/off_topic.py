@@ -12,6 +12,7 @@ from typing import Any
 from auditor.checks import Evidence
 from auditor.models import Page
 from auditor.textmodel import Coverage, main_blocks, split_sentences, terms
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {
     "min_coverage": 0.3,
@@ -71,20 +72,35 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     for block, plug in plugs:
         coverage = _coverage(article_terms, plug, subject)
         if coverage < options["min_coverage"]:
+            # a reader is shown the plug's words as it writes them ("software", not the stem "softwar")
+            written = _as_written(block.text, ignore)
+            shared = [t for t in written if t in article_terms.vocabulary]
             yield Evidence(
                 block.id,
                 {
                     "coverage": round(coverage, 3),
                     "min_coverage": options["min_coverage"],
-                    "plug": block.text[:160],
-                    "missing_terms": sorted(t for t in plug if t not in article_terms.vocabulary)[:10],
+                    "plug": clip(block.text, 160),
+                    "missing_terms": [w for t, w in written.items() if t not in article_terms.vocabulary][:10],
                     # the shared words, with the share of the article's sentences that use each
                     "shared_terms": {
-                        t: round(article_terms.frequency[t] / article_terms.n, 3)
-                        for t in sorted(plug & article_terms.vocabulary)[:10]
+                        written[t]: round(article_terms.frequency[t] / article_terms.n, 3) for t in shared[:10]
                     },
                 },
             )
+
+
+# The word pattern `terms` reads (textmodel's), applied to the text as written rather than lowercased.
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def _as_written(text: str, ignore: frozenset[str]) -> dict[str, str]:
+    """Each term of the text, in the order the text first uses it, with the word as the text first writes it."""
+    written: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        for term in terms(word, ignore):
+            written.setdefault(term, word)
+    return written
 
 
 # A word written capitalised after a lowercase word, a comma or a colon: a name, not a sentence's first word.

@@ -9,6 +9,7 @@ from typing import Any
 from auditor.checks import Evidence
 from auditor.models import Page
 from auditor.textmodel import key_of, sentences, split_sentences
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 3}
 
@@ -30,4 +31,6 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             texts.setdefault(sentence.key, sentence.text)
     for key, blocks in copies.items():
         if len(blocks) >= options["min_count"]:
-            yield Evidence(blocks[0], {"text": texts[key][:200], "count": len(blocks), "blocks": sorted(set(blocks))})
+            yield Evidence(
+                blocks[0], {"text": clip(texts[key], 200), "count": len(blocks), "blocks": sorted(set(blocks))}
+            )

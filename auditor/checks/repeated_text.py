@@ -10,6 +10,7 @@ from auditor.checks import Evidence
 from auditor.models import Page
 from auditor.neardup import connected
 from auditor.textmodel import key_of, sentences, similar_pairs
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {"min_count": 3, "min_words": 6, "near_similarity": 0.9}
 
@@ -61,7 +62,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             yield Evidence(
                 first.block,
                 {
-                    "sentence": first.text[:300],
+                    "sentence": clip(first.text, 300),
                     "count": len(members),
                     "variants": variants,
                     "blocks": sorted({units[m].block for m in members}),

@@ -11,6 +11,7 @@ from typing import Any
 from auditor.checks import Evidence
 from auditor.models import Block, Page
 from auditor.textmodel import Coverage, main_blocks, split_sentences, stemmed, vectorize
+from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {
     "headings": ["tl;?dr"],
@@ -144,8 +145,8 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             if score >= options["min_similarity"] and covered >= options["min_coverage"]:
                 pairs.append(
                     {
-                        "section": section[row][1][:240],
-                        "body": passages[col][1][:240],
+                        "section": clip(section[row][1], 240),
+                        "body": clip(passages[col][1], 240),
                         "body_block": passages[col][0],
                         "similarity": round(score, 3),
                         "coverage": round(covered, 3),
@@ -156,7 +157,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             yield Evidence(
                 head.id,
                 {
-                    "heading": head.text[:80],
+                    "heading": clip(head.text, 80),
                     "sentences": len(section),
                     "restating": len(pairs),
                     "share": round(share, 3),

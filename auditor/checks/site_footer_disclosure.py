@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Site
+from auditor.wording import clip
 
 SCOPE = "site"
 DEFAULTS: Mapping[str, Any] = {"min_share": 0.5, "min_pages": 3}
@@ -25,7 +26,7 @@ def check(site: Site, options: Mapping[str, Any]) -> Iterator[Evidence]:
         {
             "count": len(footer_only),
             "pages_with_links": len(selling),
-            "text": text[:200],
+            "text": clip(text, 200),
             "share": round(len(footer_only) / len(selling), 3),
             "pages": [p.url for p in footer_only],
         },

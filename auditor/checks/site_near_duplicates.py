@@ -8,6 +8,7 @@ from typing import Any
 from auditor.checks import Evidence
 from auditor.models import Site
 from auditor.neardup import groups
+from auditor.wording import clip
 
 SCOPE = "site"
 DEFAULTS: Mapping[str, Any] = {"threshold": 0.9, "min_words": 30, "max_groups": 50}
@@ -37,4 +38,4 @@ def differences(first: str, second: str, limit: int = 3) -> dict[str, list[str]]
     a, b = split_sentences(first), split_sentences(second)
     only_a = [s for s in a if s not in set(b)][:limit]
     only_b = [s for s in b if s not in set(a)][:limit]
-    return {"first": [s[:200] for s in only_a], "second": [s[:200] for s in only_b]}
+    return {"first": [clip(s, 200) for s in only_a], "second": [clip(s, 200) for s in only_b]}

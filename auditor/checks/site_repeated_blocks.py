@@ -9,6 +9,7 @@ from typing import Any
 from auditor.checks import Evidence
 from auditor.models import Site
 from auditor.textmodel import key_of
+from auditor.wording import clip
 
 SCOPE = "site"
 DEFAULTS: Mapping[str, Any] = {"min_pages": 3, "min_share": 0.2, "min_words": 5, "kinds": ["affiliate"]}
@@ -34,7 +35,7 @@ def check(site: Site, options: Mapping[str, Any]) -> Iterator[Evidence]:
             yield Evidence(
                 None,
                 {
-                    "text": text_of[key][:200],
+                    "text": clip(text_of[key], 200),
                     "count": len(urls),
                     "share": round(len(urls) / len(pages), 3),
                     "pages": urls,

@@ -39,7 +39,7 @@ def render(pages: Iterable[dict[str, Any]]) -> str:
         disclosure = page.get("disclosure") or {}
         head = [
             page.get("url"),
-            page.get("score"),
+            None if page.get("error") else page.get("score"),  # a page not audited has no score, not a score of 0
             page.get("error"),
             (page.get("metrics") or {}).get("affiliate_links"),
             disclosure.get("kind"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from auditor.report.grading import grade
+from auditor.wording import clip, count, plural
+
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_COLOUR = {"good": "green", "fair": "yellow", "poor": "red"}
 
 
 def _visible_table() -> dict[int, str]:
@@ -45,61 +50,94 @@ _PLACEMENT = {
     "no_affiliate_links": "no affiliate links on the page",
     "none": "none",
 }
+_KIND = {"explanatory": "explains the earnings", "label_only": "a label only", "link_only": "a link only"}
+# A quote shows this much of the block a finding points at: enough to find it on the page.
+QUOTE = 90
+
+
+def _disclosure(page: dict[str, Any]) -> str:
+    d = page["disclosure"]
+    if not d["present"]:
+        links = page["metrics"].get("affiliate_links", 0)
+        return "none needed (no affiliate links)" if not links else "none"
+    placement = _PLACEMENT.get(d["placement"], d["placement"])
+    return f"{_KIND.get(d['kind'], d['kind'])}, {placement}"
+
+
+def _where(finding: dict[str, Any], page: dict[str, Any]) -> str:
+    """Where the finding is on the page: the block's selector and the start of its text."""
+    block = finding.get("block")
+    blocks = page.get("blocks", [])
+    if block is None or not 0 <= block < len(blocks):
+        return ""
+    quote = clip(blocks[block]["text"], QUOTE)
+    if quote.rstrip("…") in finding["message"]:
+        quote = ""  # the message quotes it already
+    selector = finding.get("selector") or blocks[block].get("selector") or f"block {block}"
+    return f"at {selector}" + (f": “{quote}”" if quote else "")
+
+
+def _points(finding: dict[str, Any]) -> str:
+    """What the finding takes off the score; nothing shown when a rule's cap already spent its share."""
+    weight = finding.get("weight") or 0
+    return f"−{weight}" if weight else ""
+
+
+def _indented(console: Console, text: str, style: str = "") -> None:
+    """The text wrapped at words under a finding's head line, with no trailing spaces to copy with it."""
+    for line in textwrap.wrap(text, max(20, console.width - 4), break_on_hyphens=False):
+        console.print(Text("    " + line, style=style))
 
 
 def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -> None:
     url = visible(page.get("url") or "(page)")
     if page.get("error"):
-        console.print(Text.assemble((url, "bold"), "  ", ("error: ", "bold red"), visible(page["error"])))
+        console.print(Text.assemble((url, "bold"), "  ", ("not audited: ", "bold red"), visible(page["error"])))
         return
     m = page["metrics"]
-    d = page["disclosure"]
     score = page["score"]
-    colour = "green" if score >= 80 else "yellow" if score >= 50 else "red"
+    colour = _COLOUR[grade(score, page["findings"])]
     console.print(Text.assemble((url, "bold"), "  score ", (f"{score}/100", f"bold {colour}")))
-    facts = [
-        f"language {visible(page.get('language') or '?')}",
-        f"{m['words_editorial']:,} editorial words",
-        f"{m['affiliate_links']} affiliate links ({m['affiliate_links_per_1000_words']} per 1,000 words)",
-    ]
-    placement = _PLACEMENT.get(d["placement"], d["placement"])
-    disclosure = "none" if not d["present"] else f"{visible(d['kind']).replace('_', ' ')}, {visible(placement)}"
-    facts.append(f"disclosure: {disclosure}")
-    console.print("  " + " · ".join(escape(f) for f in facts))
+    # two short lines rather than one that a narrow terminal or a pipe breaks mid-phrase
+    links = count(m["affiliate_links"], "affiliate link")
+    console.print(
+        "  "
+        + escape(
+            f"language {visible(page.get('language') or 'unknown')} · {count(m['words_editorial'], 'editorial word')}"
+            f" · {links} ({m['affiliate_links_per_1000_words']} per 1,000 words)"
+        )
+    )
+    console.print("  disclosure: " + _safe(_disclosure(page)))
     for note in page.get("notes", []):
         console.print("  note: " + _safe(note), style="yellow")
     if m.get("auto_affiliate_scripts"):
         console.print("  auto-affiliate scripts: " + _safe(", ".join(map(str, m["auto_affiliate_scripts"]))))
     findings = page["findings"]
     if findings:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-        table.add_column("severity")
-        table.add_column("rule")
-        table.add_column("finding", overflow="fold")
-        table.add_column("-", justify="right")
-        for f in findings:
-            where = f" (block {f['block']})" if f.get("block") is not None else ""
-            table.add_row(
-                Text(visible(f["severity"]), style=_STYLE.get(f["severity"], "")),
-                Text(visible(f["rule"])),
-                Text(visible(f["message"] + where)),
-                visible(f.get("weight", "")),
-            )
-        console.print(table)
-    else:
+        console.print()
+    for f in findings:
+        # a finding a block: what, then why in one line, then where; a table column would wrap each of them
+        head = Text("  ")
+        head.append(visible(f["severity"]).upper(), style=_STYLE.get(f["severity"], ""))
+        head.append("  " + visible(f.get("title") or f["rule"]), style="bold")
+        head.append(f"  {visible(f['rule'])}" + (f", {_points(f)} points" if _points(f) else ""), style="dim")
+        console.print(head)
+        _indented(console, visible(f["message"]))
+        _indented(console, visible(_where(f, page)), "dim")
+    if not findings:
         console.print("  [green]no findings[/green]")
     if verbose:
         affiliate = [link for link in page["links"] if link["affiliate"]]
         if affiliate:
-            links = Table("network", "href", "evidence", box=None, pad_edge=False, title="affiliate links")
+            table = Table("network", "href", "evidence", box=None, pad_edge=False, title="affiliate links")
             for link in affiliate:
-                links.add_row(
+                table.add_row(
                     Text(visible(link["network"] or "")),
-                    Text(visible(link["href"][:80])),
-                    Text(visible(link["evidence"][:80])),
+                    Text(visible(clip(link["href"], 80))),
+                    Text(visible(clip(link["evidence"], 80))),
                 )
-            console.print(links)
-    console.print(f"  {len(page.get('rules_passed', []))} rules passed", style="dim")
+            console.print(table)
+    console.print(f"  {count(len(page.get('rules_passed', [])), 'rule')} passed", style="dim")
 
 
 def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = False) -> None:
@@ -107,6 +145,20 @@ def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = Fa
         if i:
             console.print()
         render_page(page, console, verbose)
+
+
+# The reasons a page was not audited (auditor.site.NOT_AUDITED) that are nouns, in the plural
+_REASONS = {"redirect": "redirects", "redirect loop": "redirect loops", "HTTP error": "HTTP errors"}
+
+
+def pages_line(metrics: dict[str, Any]) -> str:
+    """How many pages, audited and not (by reason): the words the crawl's summary and every report share."""
+    line = f"{count(metrics['pages'], 'page')}: {metrics['pages_audited']:,} audited"
+    reasons = metrics.get("not_audited") or {}
+    if metrics["pages_failed"]:
+        why = ", ".join(f"{n:,} {plural(n, reason, _REASONS.get(reason, reason))}" for reason, n in reasons.items())
+        line += f", {metrics['pages_failed']:,} not audited" + (f" ({why})" if why else "")
+    return line
 
 
 def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None:
@@ -118,10 +170,12 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
             (visible(site.get("start_url") or "(site)"), "bold"), "  site score ", (f"{site['score']}/100", "bold")
         )
     )
+    console.print("  " + _safe(pages_line(m)))
+    selling = m["pages_with_affiliate_links"]
     console.print(
-        f"  {m['pages']} pages ({m['pages_audited']} audited, {m['pages_failed']} not), "
-        f"{m['pages_with_affiliate_links']} with affiliate links, disclosure coverage "
-        f"{'-' if coverage is None else f'{coverage:.0%}'}, mean page score {m.get('score_mean')}"
+        f"  {count(selling, 'page')} with affiliate links"
+        + (f", {coverage:.0%} of them disclosed" if coverage is not None else "")
+        + (f"; mean page score {m['score_mean']}" if m.get("score_mean") is not None else "")
     )
     if site["findings"]:
         table = Table("severity", "rule", "finding", box=None, pad_edge=False, header_style="bold")
@@ -137,7 +191,7 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
         table = Table(
             "score",
             "page",
-            "links",
+            "affiliate links",
             "disclosure",
             "findings",
             box=None,
@@ -146,18 +200,17 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
             title="worst pages",
         )
         for p in pages:
-            d = p["disclosure"]
             table.add_row(
-                str(p["score"]),
+                Text(str(p["score"]), style=_COLOUR[grade(p["score"], p["findings"])]),
                 Text(visible(p["url"])),
                 str(p["metrics"].get("affiliate_links", 0)),
-                visible(d["placement"]).replace("_", " ") if d["present"] else "none",
+                Text(visible(_disclosure(p))),
                 str(len(p["findings"])),
             )
         console.print(table)
     failed = [p for p in site["pages"] if p.get("error")]
     if failed:
         console.print(
-            f"  {len(failed)} page(s) not audited, e.g. {_safe(failed[0]['url'])}: {_safe(failed[0]['error'])}",
+            f"  {count(len(failed), 'page')} not audited, e.g. {_safe(failed[0]['url'])}: {_safe(failed[0]['error'])}",
             style="dim",
         )

@@ -1,0 +1,107 @@
+"""The pages `auditor audit` is given: files, URLs, globs or stdin, audited one by one into one report.
+
+Linters and Lighthouse CI take many paths and globs; so does the audit. One page keeps its own report; several (or a
+glob) give one result each and the exit status of the worst."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.config import Config
+from auditor.errors import AuditError, ConfigError, InputError
+from auditor.models import PageResult
+
+# Characters that make a TARGET a pattern (as in the glob module); a path that exists is taken as it is.
+GLOB_CHARS = frozenset("*?[")
+
+
+def is_pattern(target: str) -> bool:
+    """Whether TARGET is a glob to expand: not a URL, stdin or a path that exists (a file may be named a[1].html)."""
+    if target == "-" or "://" in target or not GLOB_CHARS & set(target):
+        return False
+    return not Path(target).exists()
+
+
+def expand(targets: tuple[str, ...]) -> list[str]:
+    """The pages the TARGETs name, each once, in order. Globs are expanded here, so that a quoted one works and
+    '**' reaches into subfolders whatever the shell; one that matches no file is an error, as in eslint."""
+    pages: list[str] = []
+    for target in targets:
+        if not is_pattern(target):
+            pages.append(target)
+            continue
+        found = [name for name in sorted(glob.glob(target, recursive=True)) if Path(name).is_file()]
+        if not found:
+            raise InputError(f"{target}: no file matches this pattern")
+        pages.extend(found)
+    if "-" in pages and len(pages) > 1:
+        raise InputError("-: stdin is audited alone, not with other TARGETs")
+    return list(dict.fromkeys(pages))
+
+
+def audit_target(target: str, url: str | None, config: Config, encoding: str | None) -> PageResult:
+    """One page: fetched when TARGET is an http(s) URL, read when it is a file or - (stdin)."""
+    from auditor.fetch import audit_file, audit_url
+
+    if target.startswith(("http://", "https://")):
+        return audit_url(target, config, encoding)
+    if target == "-" or Path(target).exists():
+        return audit_file(target, url or "", config, encoding)
+    if "://" in target:
+        raise AuditError(f"{target}: only http:// and https:// URLs can be fetched")
+    hint = " (for a URL, start it with https://)" if "." in target and "/" not in target[:1] else ""
+    raise AuditError(f"{target}: no such file{hint}")
+
+
+def audit_each(pages: list[str], config: Config, encoding: str | None) -> list[PageResult]:
+    """Every page's result. A page that cannot be audited is said on stderr as it happens and kept as a failed
+    result: one bad file or dead link must not cost the rest of the run."""
+    from auditor.contract import error_result
+
+    results = []
+    for target in pages:
+        try:
+            results.append(audit_target(target, None, config, encoding))
+        except AuditError as exc:
+            click.echo(f"error: {exc}", err=True)
+            # the result names the page already; its error says only what went wrong, as a crawl's do
+            results.append(error_result(target, str(exc).removeprefix(f"{target}: ")))
+    return results
+
+
+def render_many(pages: list[dict[str, Any]], fmt: str, terminal: bool, verbose: bool, config: Config) -> str:
+    """Several pages' results, in the renderers of one page or of a site: text one page after another, json as
+    JSON Lines (one page result a line, as `auditor batch` writes), csv the rows of every page, html the report
+    `auditor report` makes of JSON Lines."""
+    from auditor.report.render import render
+
+    if fmt == "text":
+        return "\n".join(render(page, fmt, terminal, verbose) for page in pages)
+    if fmt in ("json", "jsonl"):
+        return "".join(render(page, "jsonl") for page in pages)
+    if fmt == "csv":
+        from auditor.report import csv as csv_report
+
+        return csv_report.render(pages)
+    if fmt == "html":
+        from auditor import site
+
+        if all(page["error"] for page in pages):  # a report over no audited page would show a perfect score
+            raise InputError("no page could be audited, so there is no report to write")
+        return render(site.assemble(site.from_results(pages), config), fmt)
+    raise ConfigError(f"--format {fmt} takes one TARGET")
+
+
+def exit_status(results: list[PageResult], config: Config) -> int:
+    """The worst over the pages: 2 if one could not be audited, else 1 if one has a finding at or above fail_on."""
+    from auditor.engine import worst
+    from auditor.models import SEVERITY_RANK
+
+    if any(result.error for result in results):
+        return 2
+    findings = (finding for result in results for finding in result.findings)
+    return 1 if worst(findings) >= SEVERITY_RANK[config.fail_on] else 0
