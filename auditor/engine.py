@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -14,7 +13,7 @@ from auditor.config import Config
 from auditor.errors import ConfigError
 from auditor.models import SEVERITY_RANK, Finding, Page, Site
 from auditor.rulefiles import Rule, check_option, closest, load_rules
-from auditor.wording import count, plural
+from auditor.wording import count, plural, share
 
 # A rule that fires many times on one page costs at most this many times its weight: the score says how
 # many kinds of problem a page has more than how often one of them recurs.
@@ -91,7 +90,7 @@ class _Quiet(string.Formatter):
         if isinstance(value, list | tuple):
             return _listed(value, quoted=spec == "quoted")
         if spec == "share" and isinstance(value, int | float) and not isinstance(value, bool):
-            return _share(value)
+            return share(value)
         try:
             return str(super().format_field(value, format_spec))
         except (ValueError, TypeError):
@@ -118,21 +117,6 @@ def _whole(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
-
-
-def _share(value: float) -> str:
-    """A fraction as a reader says it: "none", "23%", "all"; never "0%" for a little, or "100%" for almost all."""
-    if value <= 0:
-        return "none"
-    if value >= 1:
-        return "all"
-    # half up, as people round (Python's round takes 50.5 to 50: "50%" of a text above a 50% limit)
-    percent = math.floor(round(value * 100, 6) + 0.5)
-    if percent == 0:
-        return "under 1%"
-    if percent == 100:
-        return "over 99%"
-    return f"{percent}%"
 
 
 def _listed(items: Sequence[Any], quoted: bool) -> str:

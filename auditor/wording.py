@@ -5,6 +5,8 @@ JSON, CSV and HTML outputs. Plain functions of plain values: the lowest layer, i
 
 from __future__ import annotations
 
+import math
+
 ELLIPSIS = "…"
 
 
@@ -34,3 +36,18 @@ def count(n: int, singular: str, plural_form: str | None = None) -> str:
     links"."""
     noun = plural(n, singular, plural_form)
     return f"no {plural(0, singular, plural_form)}" if n == 0 else f"{n:,} {noun}"
+
+
+def share(value: float) -> str:
+    """A fraction as a reader says it: "none", "23%", "all"; never "0%" for a little, or "100%" for almost all."""
+    if value <= 0:
+        return "none"
+    if value >= 1:
+        return "all"
+    # half up, as people round (Python's round takes 50.5 to 50: "50%" of a text above a 50% limit)
+    percent = math.floor(round(value * 100, 6) + 0.5)
+    if percent == 0:
+        return "under 1%"
+    if percent == 100:
+        return "over 99%"
+    return f"{percent}%"

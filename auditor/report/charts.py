@@ -1,94 +1,164 @@
 """Small inline SVG charts for the site report, drawn by the project (no chart library, no request when opened).
-Every label is escaped; the numbers come from the site result."""
+
+Each chart is drawn at its own size in CSS pixels (`WIDTH`), shrunk only where the page is narrower, so that its
+text stays at least 12 px on screen: a chart scaled to fit a wide box would draw 18 px labels at 7 px. Axes carry
+titles, every bar its count and a <title> that a pointer shows. Every label is escaped; the numbers come from the
+site result."""
 
 from __future__ import annotations
 
 from html import escape
+from itertools import pairwise
 from typing import Any
 
-WIDTH = 560
-BAR_HEIGHT = 140
-PLACEMENT_COLOURS = {
-    "before_first_affiliate_link": "#009E73",
-    "after_first_affiliate_link": "#E69F00",
-    "footer_only": "#D55E00",
-    "no_affiliate_links": "#56B4E9",
-    "none": "#999999",
+from auditor.wording import count
+
+WIDTH = 340
+LEFT, RIGHT, TOP = 46, 8, 24
+PLOT = 120  # height of the plotting area
+# Bins of affiliate links per 1,000 editorial words; the links-density rule's default ceiling (20) is an edge.
+DENSITY_EDGES = (0, 1, 2, 5, 10, 20)
+
+# What a page's disclosure comes to, for the breakdown, the table and its filter: a page without affiliate links
+# has nothing to disclose and is not counted with one whose links go undisclosed. Okabe-Ito colours; each bar
+# carries its words, so colour is never the only sign.
+STATUSES: dict[str, tuple[str, str]] = {
+    "before_first_affiliate_link": ("disclosed before the first link", "#009E73"),
+    "after_first_affiliate_link": ("disclosed after the first link", "#E69F00"),
+    "footer_only": ("disclosed only in the footer", "#D55E00"),
+    "undisclosed": ("affiliate links, no disclosure", "#CC79A7"),
+    "disclosed": ("disclosed (placement not known)", "#F0E442"),
+    "no_affiliate_links": ("no affiliate links", "#56B4E9"),
+    "not_audited": ("not audited", "#999999"),
 }
 
 
-def histogram(buckets: list[dict[str, Any]], title: str) -> str:
-    """Vertical bars, one per bucket, with the count above and the range below."""
-    peak = max((b["pages"] for b in buckets), default=0) or 1
-    step = WIDTH / max(len(buckets), 1)
-    bars = []
-    for i, bucket in enumerate(buckets):
-        height = round((BAR_HEIGHT - 20) * bucket["pages"] / peak, 1)
-        x = round(i * step + 6, 1)
-        y = round(BAR_HEIGHT - height, 1)
-        middle = round(x + (step - 12) / 2, 1)
-        bars.append(
-            f'<rect x="{x}" y="{y}" width="{round(step - 12, 1)}" height="{height}" class="bar"/>'
-            f'<text x="{middle}" y="{round(y - 4, 1)}" text-anchor="middle">{bucket["pages"]}</text>'
-            f'<text x="{middle}" y="{BAR_HEIGHT + 16}" text-anchor="middle">{bucket["from"]}-{bucket["to"]}</text>'
-        )
-    return _svg(title, BAR_HEIGHT + 24, "".join(bars))
+def disclosure_status(page: dict[str, Any]) -> str:
+    """One key of STATUSES for a page."""
+    if page.get("error"):
+        return "not_audited"
+    links = (page.get("metrics") or {}).get("affiliate_links", 0)
+    disclosure = page.get("disclosure") or {}
+    if not isinstance(links, int | float) or links <= 0:
+        return "no_affiliate_links"
+    if not disclosure.get("present"):
+        return "undisclosed"
+    placement = disclosure.get("placement")
+    return placement if placement in STATUSES and placement != "no_affiliate_links" else "disclosed"
 
 
-def density(values: list[tuple[str, float]], title: str) -> str:
-    """Affiliate links per 1,000 words, one thin bar per page, densest first."""
-    values = sorted(values, key=lambda v: -v[1])
-    peak = max((v for _, v in values), default=0.0) or 1.0
-    step = WIDTH / max(len(values), 1)
-    bars = []
-    for i, (url, value) in enumerate(values):
-        height = round((BAR_HEIGHT - 10) * value / peak, 1)
-        width = max(round(step - 0.5, 2), 0.5)
-        bars.append(
-            f'<rect x="{round(i * step, 2)}" y="{round(BAR_HEIGHT - height, 1)}" width="{width}" height="{height}" '
-            f'class="bar"><title>{escape(url)}: {value:g}</title></rect>'
-        )
-    axis = f'<text x="0" y="{BAR_HEIGHT + 16}">max {peak:g} per 1,000 words; {len(values)} pages</text>'
-    return _svg(title, BAR_HEIGHT + 24, "".join(bars) + axis)
-
-
-def stacked(counts: dict[str, int], title: str) -> str:
-    """One horizontal bar split by placement, with a legend."""
-    total = sum(counts.values()) or 1
-    x = 0.0
-    parts = []
-    legend = []
-    for i, (name, n) in enumerate(sorted(counts.items(), key=lambda item: -item[1])):
-        width = WIDTH * n / total
-        colour = PLACEMENT_COLOURS.get(name, "#999999")
-        parts.append(
-            f'<rect x="{round(x, 2)}" y="0" width="{round(width, 2)}" height="28" fill="{colour}">'
-            f"<title>{escape(name)}: {n}</title></rect>"
-        )
-        legend.append(
-            f'<rect x="0" y="{40 + 18 * i}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="18" y="{51 + 18 * i}">{escape(name.replace("_", " "))}: {n}</text>'
-        )
-        x += width
-    return _svg(title, 44 + 18 * len(counts), "".join(parts + legend))
-
-
-def _svg(title: str, height: int, body: str) -> str:
+def _svg(title: str, summary: str, height: float, body: str) -> str:
     return (
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 -4 {WIDTH} {height + 4}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet"><title>{escape(title)}</title>{body}</svg>'
+        f'<svg class="chart" role="img" aria-label="{escape(title)}: {escape(summary)}" width="{WIDTH}" '
+        f'height="{round(height)}" viewBox="0 0 {WIDTH} {round(height)}"><title>{escape(title)}</title>{body}</svg>'
     )
 
 
+def columns(bars: list[tuple[str, int, str]], title: str, x_title: str, y_title: str = "pages") -> str:
+    """Vertical bars (label, count, hover text), with a y axis of counts and an x axis of the labels."""
+    peak = max((n for _, n, _ in bars), default=0)
+    step = (WIDTH - LEFT - RIGHT) / max(len(bars), 1)
+    base = TOP + PLOT
+    parts = [
+        f'<line class="axis" x1="{LEFT}" y1="{TOP - 6}" x2="{LEFT}" y2="{base}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"/>',
+        f'<text class="tick" x="{LEFT - 6}" y="{base + 4}" text-anchor="end">0</text>',
+        f'<text class="tick" x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">{peak:,}</text>',
+        f'<text class="axis-title" transform="rotate(-90 14 {TOP + PLOT / 2})" x="14" y="{TOP + PLOT / 2}" '
+        f'text-anchor="middle">{escape(y_title)}</text>',
+        f'<text class="axis-title" x="{LEFT + (WIDTH - LEFT - RIGHT) / 2}" y="{base + 42}" '
+        f'text-anchor="middle">{escape(x_title)}</text>',
+    ]
+    for i, (label, n, hover) in enumerate(bars):
+        height = round(PLOT * n / peak, 1) if peak else 0
+        x = LEFT + i * step
+        middle = round(x + step / 2, 1)
+        parts.append(
+            f"<g><title>{escape(hover)}</title>"
+            f'<rect class="bar" x="{round(x + step * 0.12, 1)}" y="{round(base - height, 1)}" '
+            f'width="{round(step * 0.76, 1)}" height="{max(height, 0.5)}"/>'
+            f'<text class="count" x="{middle}" y="{round(base - height - 5, 1)}" text-anchor="middle">{n:,}</text>'
+            f'<text class="tick" x="{middle}" y="{base + 18}" text-anchor="middle">{escape(label)}</text></g>'
+        )
+    summary = "; ".join(f"{label}: {n:,}" for label, n, _ in bars)
+    return _svg(title, summary, base + 50, "".join(parts))
+
+
+def rows(bars: list[tuple[str, int, str, str]], title: str, x_title: str = "pages") -> str:
+    """Horizontal bars (label, count, colour, hover text): the label and the count on a line, the bar below."""
+    peak = max((n for _, n, _, _ in bars), default=0)
+    total = sum(n for _, n, _, _ in bars) or 1
+    width = WIDTH - RIGHT - 2
+    parts = []
+    y = 4.0
+    for label, n, colour, hover in bars:
+        length = round(width * n / peak, 1) if peak else 0
+        parts.append(
+            f"<g><title>{escape(hover)}</title>"
+            f'<text class="label" x="2" y="{y + 14}">{escape(label)}</text>'
+            f'<text class="count" x="{WIDTH - RIGHT}" y="{y + 14}" text-anchor="end">{n:,} ({n / total:.0%})</text>'
+            f'<rect x="2" y="{y + 20}" width="{max(length, 0.5)}" height="12" fill="{colour}" stroke="#1b1b1b" '
+            f'stroke-width=".5"/></g>'
+        )
+        y += 42
+    parts.append(
+        f'<line class="axis" x1="2" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}"/>'
+        f'<text class="tick" x="2" y="{y + 16}">0</text>'
+        f'<text class="tick" x="{WIDTH - RIGHT}" y="{y + 16}" text-anchor="end">{peak:,}</text>'
+        f'<text class="axis-title" x="{WIDTH / 2}" y="{y + 16}" text-anchor="middle">{escape(x_title)}</text>'
+    )
+    summary = "; ".join(f"{label}: {n:,}" for label, n, _, _ in bars)
+    return _svg(title, summary, y + 24, "".join(parts))
+
+
+def score_bars(buckets: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """The site's score histogram (buckets of 20; the last holds 100) as bars."""
+    bars = []
+    for i, bucket in enumerate(buckets):
+        low, high, n = bucket.get("from", 0), bucket.get("to", 0), int(bucket.get("pages", 0))
+        top = high if i == len(buckets) - 1 else high - 1
+        bars.append((f"{low}–{top}", n, f"score {low} to {top}: {count(n, 'page')}"))
+    return bars
+
+
+def density_bars(values: list[float]) -> list[tuple[str, int, str]]:
+    """A histogram of affiliate links per 1,000 words: pages with none, then bins that widen as the numbers grow
+    (the pages of a site crowd near zero and a few run to 100), up to the last, open bin."""
+    bars = [("0", sum(1 for v in values if v <= 0), "no affiliate links")]
+    for low, high in pairwise(DENSITY_EDGES):
+        n = sum(1 for v in values if low < v <= high)
+        bars.append((f"{low:g}–{high:g}", n, f"over {low:g} and up to {high:g} per 1,000 words"))
+    last = DENSITY_EDGES[-1]
+    bars.append((f"{last:g}+", sum(1 for v in values if v > last), f"over {last:g} per 1,000 words"))
+    return [(label, n, f"{hover}: {count(n, 'page')}") for label, n, hover in bars]
+
+
+def status_counts(pages: list[dict[str, Any]]) -> dict[str, int]:
+    found: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    for page in pages:
+        found[disclosure_status(page)] += 1
+    return found
+
+
 def site_charts(site: dict[str, Any]) -> dict[str, str]:
-    metrics = site["metrics"]
-    values = [
-        (p["url"], float(p["metrics"].get("affiliate_links_per_1000_words", 0.0)))
-        for p in site["pages"]
-        if not p.get("error")
+    metrics = site.get("metrics", {})
+    pages = site.get("pages", [])
+    values = []
+    for page in pages:
+        value = (page.get("metrics") or {}).get("affiliate_links_per_1000_words", 0)
+        if not page.get("error") and isinstance(value, int | float):
+            values.append(float(value))
+    found = status_counts(pages)
+    audited = sum(n for key, n in found.items() if key != "not_audited")
+    breakdown = [
+        (label, found[key], colour, f"{label}: {count(found[key], 'page')} of {audited:,} audited")
+        for key, (label, colour) in STATUSES.items()
+        if key != "not_audited" and (found[key] or key in ("undisclosed", "no_affiliate_links"))
     ]
     return {
-        "scores": histogram(metrics.get("score_histogram", []), "Pages by score"),
-        "density": density(values, "Affiliate links per 1,000 editorial words, per page"),
-        "placements": stacked(metrics.get("placements", {}), "Disclosure placement"),
+        "scores": columns(score_bars(metrics.get("score_histogram", [])), "Pages by score", "page score"),
+        "density": columns(
+            density_bars(values), "Affiliate density: pages by links per 1,000 words", "links per 1,000 words"
+        ),
+        "placements": rows(breakdown, "Disclosure, pages by what they show"),
     }

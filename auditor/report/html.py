@@ -2,28 +2,48 @@
 
 Page text is hostile: autoescape is on, nothing from a page is marked safe, only http(s) URLs become links,
 and a Content-Security-Policy allows no request to any host and no script but the report's own (by hash).
+What a person reads is in plain words: each raw value of the result (a placement, a kind, an evidence key and
+its number) goes through auditor/report/labels.py, never shown as the JSON spells it. A rule's findings sit
+together under it, with the rule's plain `why` and `fix` once (never its technical `description`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import cache
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 
 from auditor import __version__
-from auditor.report import charts
+from auditor.report import charts, labels
+from auditor.report.grading import grade
+from auditor.report.labels import (
+    REGIONS,
+    crawl_of,
+    disclosure_line,
+    evidence_rows,
+    network_name,
+    number,
+    percent,
+    plain,
+    points,
+    site_heading,
+)
 from auditor.rulefiles import Rule, load_rules
+from auditor.wording import clip, count
 
+SEVERITIES = ("error", "warning", "info")
 KIND_ORDER = ("editorial", "affiliate", "disclosure", "navigation", "boilerplate")
-SEVERITY_ORDER = ("error", "warning", "info")
 # A page map shows at most this many segments; longer pages merge neighbouring blocks of one kind.
 MAP_SEGMENTS = 160
 SITE_MAP_SEGMENTS = 40
+GRADE_WORDS = {"good": "good", "fair": "needs work", "poor": "poor"}
 
 
 def safe_href(url: Any) -> str | None:
@@ -62,11 +82,11 @@ def block_map(page: dict[str, Any], limit: int = MAP_SEGMENTS) -> list[dict[str,
             {
                 "id": block["id"],
                 "kind": block["kind"],
-                "region": block["region"],
+                "region": REGIONS.get(block["region"], block["region"]),
                 "words": block["words"],
                 "blocks": 1,
                 "marks": marks,
-                "text": block["text"][:140],
+                "text": clip(block["text"], 140),
             }
         )
     total = sum(max(s["words"], 3) for s in segments) or 1
@@ -75,16 +95,100 @@ def block_map(page: dict[str, Any], limit: int = MAP_SEGMENTS) -> list[dict[str,
     return segments
 
 
+KIND_COLOURS = {"editorial": "#0072B2", "affiliate": "#D55E00", "disclosure": "#009E73", "navigation": "#999999",
+                "boilerplate": "#CCCCCC"}  # fmt: skip
+
+
+def map_gradient(page: dict[str, Any], limit: int = SITE_MAP_SEGMENTS) -> str:
+    """The small page map of a site report's row as one CSS gradient: one element a page, not one a block (300
+    pages of 40 segments each made a document too heavy to check). Only the report's own colours and numbers
+    reach the style attribute."""
+    stops, start = [], 0.0
+    for segment in block_map(page, limit):
+        end = start + float(segment["share"])
+        colour = KIND_COLOURS.get(segment["kind"], KIND_COLOURS["boilerplate"])
+        stops.append(f"{colour} {start:.2f}% {min(end, 100):.2f}%")
+        start = end
+    return f"linear-gradient(to right, {', '.join(stops)})" if stops else "none"
+
+
+def map_summary(page: dict[str, Any]) -> str:
+    """What the small map shows, in words: its blocks and the words of each kind."""
+    words: Counter[str] = Counter()
+    for block in page.get("blocks", []):
+        words[str(block.get("kind"))] += block.get("words", 0) if isinstance(block.get("words"), int) else 0
+    kinds = ", ".join(f"{count(words[k], 'word')} {k}" for k in KIND_ORDER if words[k])
+    return f"Page map: {count(len(page.get('blocks', [])), 'block')} in reading order" + (f"; {kinds}" if kinds else "")
+
+
 @cache
 def _rules() -> dict[str, Rule]:
     return {rule.id: rule for rule in load_rules()}
 
 
-def _grouped(findings: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def rule_groups(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings under their rule, in the order they come (worst first, a rule's findings together): each group
+    has the rule's plain `why` and `fix` once (empty when the rule file has none; never its technical
+    description, which `auditor rules ID` shows)."""
+    groups: dict[str, dict[str, Any]] = {}
+    order = SEVERITIES
+    for f in findings:
+        rule_id = str(f.get("rule"))
+        group = groups.get(rule_id)
+        if group is None:
+            rule = _rules().get(rule_id)
+            group = groups[rule_id] = {
+                "rule": rule_id,
+                "severity": f.get("severity"),
+                "title": f.get("title") or (rule.failure_title if rule else rule_id),
+                "why": rule.why if rule else "",
+                "fix": rule.fix if rule else "",
+                "source": rule.sources[0] if rule and rule.sources else "",
+                "findings": [],
+                "weight": 0,
+            }
+        group["findings"].append(f)
+        weight = f.get("weight")
+        if isinstance(weight, int | float) and not isinstance(weight, bool):
+            group["weight"] += weight
+        if f.get("severity") in order and order.index(f["severity"]) < order.index(group["severity"]):
+            group["severity"] = f["severity"]
+    return list(groups.values())
+
+
+def severity_counts(findings: Sequence[dict[str, Any]]) -> str:
+    tally = Counter(f.get("severity") for f in findings)
+    return ", ".join(count(tally[s], s, "info" if s == "info" else None) for s in SEVERITIES if tally[s]) or "none"
+
+
+def page_grade(page: dict[str, Any]) -> str:
+    score = page.get("score")
+    return grade(round(score) if isinstance(score, int | float) else 0, page.get("findings") or [])
+
+
+def site_grade(site: dict[str, Any]) -> str:
+    """A site's grade: its score, capped by the worst finding of the site or of any page it holds (a site with
+    an error anywhere is never green), by the same rule as a page's (auditor/report/grading.py)."""
+    pages = (p.get("findings") or [] for p in site.get("pages", []) if not p.get("error"))
+    score = site.get("score")
+    return grade(round(score) if isinstance(score, int | float) else 0, chain(site.get("findings", []), *pages))
+
+
+def site_rows(site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pages for the table, worst first, audited ones before those that were not."""
+
+    def key(p: dict[str, Any]) -> tuple[bool, float]:
+        score = p.get("score")
+        return p.get("error") is not None, score if isinstance(score, int | float) else 0
+
     return [
-        (s, [f for f in findings if f["severity"] == s])
-        for s in SEVERITY_ORDER
-        if any(f["severity"] == s for f in findings)
+        {
+            "page": p,
+            "status": charts.disclosure_status(p),
+            "grade": None if p.get("error") else page_grade(p),
+            "http": crawl_of(p).get("status"),
+        }
+        for p in sorted(site.get("pages", []), key=key)
     ]
 
 
@@ -97,14 +201,31 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["safe_href"] = safe_href
-    env.filters["pct"] = lambda v: "-" if v is None else f"{float(v):.0%}"
-    env.filters["label"] = lambda v: str(v).replace("_", " ")
+    env.filters.update(
+        safe_href=safe_href,
+        plain=plain,
+        points=points,
+        number=number,
+        percent=percent,
+        clip=lambda v, n: clip(str(v), n),
+        network=network_name,
+        region=lambda v: REGIONS.get(str(v), str(v)),
+        language=lambda v: labels.LANGUAGES.get(str(v), str(v)) if v else "unknown",
+    )
     env.globals.update(
         kinds=KIND_ORDER,
         rules=_rules(),
-        grouped=_grouped,
+        rule_groups=rule_groups,
+        evidence_rows=evidence_rows,
+        severity_counts=severity_counts,
+        disclosure_line=disclosure_line,
+        page_grade=page_grade,
+        grade_words=GRADE_WORDS,
+        statuses=charts.STATUSES,
         block_map=block_map,
+        map_gradient=map_gradient,
+        map_summary=map_summary,
+        count=count,
         version=__version__,
         MAP_SEGMENTS=MAP_SEGMENTS,
         SITE_MAP_SEGMENTS=SITE_MAP_SEGMENTS,
@@ -122,8 +243,15 @@ def render(result: dict[str, Any]) -> str:
     script = env.get_template("report.js").render()
     context: dict[str, Any] = {"script": script, "script_hash": _script_hash(script)}
     if str(result.get("schema", "")).startswith("auditor/site@"):
-        pages = sorted(result["pages"], key=lambda p: (p.get("error") is not None, p.get("score", 0)))
-        context.update(site=result, pages=pages, charts=charts.site_charts(result))
+        rows = site_rows(result)
+        context.update(
+            site=result,
+            rows=rows,
+            heading=site_heading(result),
+            grade=site_grade(result),
+            charts=charts.site_charts(result),
+            anchors={r["page"].get("url"): f"p{i}" for i, r in enumerate(rows, 1)},
+        )
         return env.get_template("site.html.j2").render(context)
     context.update(page=result)
     return env.get_template("page.html.j2").render(context)

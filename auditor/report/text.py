@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.report.grading import grade
+from auditor.report.labels import disclosure_line, points, site_heading
 from auditor.wording import clip, count, plural
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -43,25 +44,8 @@ def _safe(value: object) -> str:
     return escape(visible(value))
 
 
-_PLACEMENT = {
-    "before_first_affiliate_link": "before the first affiliate link",
-    "after_first_affiliate_link": "after the first affiliate link",
-    "footer_only": "only in the footer",
-    "no_affiliate_links": "no affiliate links on the page",
-    "none": "none",
-}
-_KIND = {"explanatory": "explains the earnings", "label_only": "a label only", "link_only": "a link only"}
 # A quote shows this much of the block a finding points at: enough to find it on the page.
 QUOTE = 90
-
-
-def _disclosure(page: dict[str, Any]) -> str:
-    d = page["disclosure"]
-    if not d["present"]:
-        links = page["metrics"].get("affiliate_links", 0)
-        return "none needed (no affiliate links)" if not links else "none"
-    placement = _PLACEMENT.get(d["placement"], d["placement"])
-    return f"{_KIND.get(d['kind'], d['kind'])}, {placement}"
 
 
 def _where(finding: dict[str, Any], page: dict[str, Any]) -> str:
@@ -77,16 +61,23 @@ def _where(finding: dict[str, Any], page: dict[str, Any]) -> str:
     return f"at {selector}" + (f": “{quote}”" if quote else "")
 
 
-def _points(finding: dict[str, Any]) -> str:
-    """What the finding takes off the score; nothing shown when a rule's cap already spent its share."""
-    weight = finding.get("weight") or 0
-    return f"−{weight}" if weight else ""
+def _indented(console: Console, text: str, style: str = "", indent: int = 4) -> None:
+    """The text wrapped at words under a head line, with no trailing spaces to copy with it."""
+    for line in textwrap.wrap(text, max(20, console.width - indent), break_on_hyphens=False):
+        console.print(Text(" " * indent + line, style=style))
 
 
-def _indented(console: Console, text: str, style: str = "") -> None:
-    """The text wrapped at words under a finding's head line, with no trailing spaces to copy with it."""
-    for line in textwrap.wrap(text, max(20, console.width - 4), break_on_hyphens=False):
-        console.print(Text("    " + line, style=style))
+def _finding(console: Console, f: dict[str, Any], page: dict[str, Any] | None) -> None:
+    """A finding as a block: what, how it reads, then where; a table column would wrap each of them."""
+    head = Text("  ")
+    head.append(visible(f["severity"]).upper(), style=_STYLE.get(f["severity"], ""))
+    head.append("  " + visible(f.get("title") or f["rule"]), style="bold")
+    taken = f", {points(f.get('weight'))}" if f.get("weight") else ""  # nothing rather than "no points"
+    head.append(f"  {visible(f['rule'])}{taken}", style="dim")
+    console.print(head)
+    _indented(console, visible(f["message"]))
+    if page is not None:
+        _indented(console, visible(_where(f, page)), "dim")
 
 
 def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -> None:
@@ -107,7 +98,7 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
             f" · {links} ({m['affiliate_links_per_1000_words']} per 1,000 words)"
         )
     )
-    console.print("  disclosure: " + _safe(_disclosure(page)))
+    console.print("  disclosure: " + _safe(disclosure_line(page)))
     for note in page.get("notes", []):
         console.print("  note: " + _safe(note), style="yellow")
     if m.get("auto_affiliate_scripts"):
@@ -116,14 +107,7 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
     if findings:
         console.print()
     for f in findings:
-        # a finding a block: what, then why in one line, then where; a table column would wrap each of them
-        head = Text("  ")
-        head.append(visible(f["severity"]).upper(), style=_STYLE.get(f["severity"], ""))
-        head.append("  " + visible(f.get("title") or f["rule"]), style="bold")
-        head.append(f"  {visible(f['rule'])}" + (f", {_points(f)} points" if _points(f) else ""), style="dim")
-        console.print(head)
-        _indented(console, visible(f["message"]))
-        _indented(console, visible(_where(f, page)), "dim")
+        _finding(console, f, page)
     if not findings:
         console.print("  [green]no findings[/green]")
     if verbose:
@@ -165,11 +149,9 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
     """The site summary: numbers, site findings, then the worst pages."""
     m = site["metrics"]
     coverage = m.get("disclosure_coverage")
-    console.print(
-        Text.assemble(
-            (visible(site.get("start_url") or "(site)"), "bold"), "  site score ", (f"{site['score']}/100", "bold")
-        )
-    )
+    heading = site_heading(site)
+    console.print(Text.assemble((visible(heading["title"]), "bold"), "  site score ", (f"{site['score']}/100", "bold")))
+    _indented(console, visible(heading["subtitle"]), "dim", indent=2)
     console.print("  " + _safe(pages_line(m)))
     selling = m["pages_with_affiliate_links"]
     console.print(
@@ -178,14 +160,9 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
         + (f"; mean page score {m['score_mean']}" if m.get("score_mean") is not None else "")
     )
     if site["findings"]:
-        table = Table("severity", "rule", "finding", box=None, pad_edge=False, header_style="bold")
-        for f in site["findings"]:
-            table.add_row(
-                Text(visible(f["severity"]), style=_STYLE.get(f["severity"], "")),
-                Text(visible(f["rule"])),
-                Text(visible(f["message"])),
-            )
-        console.print(table)
+        console.print()
+    for f in site["findings"]:
+        _finding(console, f, None)
     pages = sorted((p for p in site["pages"] if not p.get("error")), key=lambda p: p["score"])[:worst]
     if pages:
         table = Table(
@@ -202,9 +179,9 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
         for p in pages:
             table.add_row(
                 Text(str(p["score"]), style=_COLOUR[grade(p["score"], p["findings"])]),
-                Text(visible(p["url"])),
+                Text(visible(p["url"]), overflow="fold"),
                 str(p["metrics"].get("affiliate_links", 0)),
-                Text(visible(_disclosure(p))),
+                Text(visible(disclosure_line(p))),
                 str(len(p["findings"])),
             )
         console.print(table)
