@@ -477,7 +477,7 @@ def crawl(
     from auditor.crawl import Crawler, Settings, nothing_fetched
     from auditor.errors import FetchError
     from auditor.progress import reporter
-    from auditor.report.text import pages_line
+    from auditor.report.labels import pages_line
     from auditor.site import not_audited
 
     config = load(config_path).with_cli(max_bytes=max_bytes, timeout=timeout, user_agent=user_agent)

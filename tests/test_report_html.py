@@ -147,3 +147,16 @@ def test_density_histogram_puts_every_page_in_one_bin() -> None:
     assert sum(n for _, n, _ in bars) == len(values)
     assert [label for label, _, _ in bars] == ["0", "0–1", "1–2", "2–5", "5–10", "10–20", "20+"]
     assert [n for _, n, _ in bars] == [2, 2, 1, 1, 1, 2, 1]
+
+
+def test_the_words_a_finding_is_about_are_marked_in_its_quote() -> None:
+    page = to_dict(audit_file(SAMPLES / "seed-article.html"))
+    shown = render(page)
+    assert "<mark>software</mark>" in shown and "<mark>testing</mark>" in shown  # the off-topic plug's words
+    assert "<mark>As an affiliate, we earn on qualifying purchases.</mark>" in shown
+
+
+def test_marking_escapes_the_page_text_around_and_inside_the_mark() -> None:
+    marked = html.highlight("<img src=x onerror=alert(1)> a <b>bold</b> claim", {"terms": ["<b>bold</b>"]})
+    assert str(marked) == "&lt;img src=x onerror=alert(1)&gt; a <mark>&lt;b&gt;bold&lt;/b&gt;</mark> claim"
+    assert str(html.highlight("no <i>mark</i>", {})) == "no &lt;i&gt;mark&lt;/i&gt;"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 
 from auditor import __version__
 from auditor.report import charts, labels
@@ -30,13 +32,14 @@ from auditor.report.labels import (
     evidence_rows,
     network_name,
     number,
+    pages_line,
     percent,
     plain,
     points,
     site_heading,
 )
 from auditor.rulefiles import Rule, load_rules
-from auditor.wording import clip, count
+from auditor.wording import ELLIPSIS, clip, count
 
 SEVERITIES = ("error", "warning", "info")
 KIND_ORDER = ("editorial", "affiliate", "disclosure", "navigation", "boilerplate")
@@ -192,6 +195,31 @@ def site_rows(site: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# The evidence keys that name the words a finding is about, highlighted where the report quotes the page
+HIGHLIGHTED = ("terms", "missing_terms", "sentence", "text")
+
+
+def highlight(text: str, evidence: Any) -> markupsafe.Markup:
+    """The quoted text, escaped, with the words the finding is about (a vague term, a plug's words the article
+    lacks, the sentence pasted again) marked. Every piece of page text is escaped before it joins the markup."""
+    phrases: set[str] = set()
+    for key in HIGHLIGHTED:
+        value = evidence.get(key) if isinstance(evidence, dict) else None
+        for phrase in value if isinstance(value, list) else [value]:
+            if isinstance(phrase, str) and len(phrase.strip()) > 1:
+                phrases.add(phrase.strip().removesuffix(ELLIPSIS))
+    if not phrases:
+        return markupsafe.escape(text)
+    words = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.I)
+    parts: list[str] = []
+    at = 0
+    for match in pattern.finditer(text):
+        parts += [markupsafe.escape(text[at : match.start()]), f"<mark>{markupsafe.escape(match.group(0))}</mark>"]
+        at = match.end()
+    return markupsafe.Markup("".join([*parts, markupsafe.escape(text[at:])]))
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -208,6 +236,7 @@ def _environment() -> jinja2.Environment:
         number=number,
         percent=percent,
         clip=lambda v, n: clip(str(v), n),
+        highlight=highlight,
         network=network_name,
         region=lambda v: REGIONS.get(str(v), str(v)),
         language=lambda v: labels.LANGUAGES.get(str(v), str(v)) if v else "unknown",
@@ -219,6 +248,7 @@ def _environment() -> jinja2.Environment:
         evidence_rows=evidence_rows,
         severity_counts=severity_counts,
         disclosure_line=disclosure_line,
+        pages_line=pages_line,
         page_grade=page_grade,
         grade_words=GRADE_WORDS,
         statuses=charts.STATUSES,

@@ -1,5 +1,6 @@
-"""The plain words the HTML report shows for the raw values of a result: a placement, a disclosure form, a
-region, a network id, and each evidence key a check writes with its number. A person reads "after the first
+"""The plain words the reports (text and HTML, and the crawl's summary) show for the raw values of a result: a
+placement, a disclosure form, a region, a network id, each evidence key a check writes with its number, how many
+pages were audited and what was audited. A person reads "after the first
 affiliate link" and "42% down the page", never `after_first_affiliate_link` or 0.423; the JSON keeps those."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.rulefiles import rules_dir
-from auditor.wording import clip, count, share
+from auditor.wording import clip, count, plural, share
 
 PLACEMENTS = {
     "before_first_affiliate_link": "before the first affiliate link",
@@ -268,3 +269,17 @@ def site_heading(site: dict[str, Any]) -> dict[str, str]:
     shown = ", ".join(named[:3]) + (f" and {len(named) - 3:,} more" if len(named) > 3 else "")
     title = ", ".join(parts) or "no pages"
     return {"title": title, "subtitle": f"{total} from {shown}" if shown else total, "kind": "batch"}
+
+
+# The reasons a page was not audited (auditor.site.NOT_AUDITED) that are nouns, in the plural
+_REASONS = {"redirect": "redirects", "redirect loop": "redirect loops", "HTTP error": "HTTP errors"}
+
+
+def pages_line(metrics: dict[str, Any]) -> str:
+    """How many pages, audited and not (by reason): the words the crawl's summary and every report share."""
+    line = f"{count(metrics['pages'], 'page')}: {metrics['pages_audited']:,} audited"
+    reasons = metrics.get("not_audited") or {}
+    if metrics["pages_failed"]:
+        why = ", ".join(f"{n:,} {plural(n, reason, _REASONS.get(reason, reason))}" for reason, n in reasons.items())
+        line += f", {metrics['pages_failed']:,} not audited" + (f" ({why})" if why else "")
+    return line

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.report.grading import grade
-from auditor.report.labels import disclosure_line, points, site_heading
-from auditor.wording import clip, count, plural
+from auditor.report.labels import disclosure_line, pages_line, points, site_heading
+from auditor.wording import clip, count
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _COLOUR = {"good": "green", "fair": "yellow", "poor": "red"}
@@ -129,20 +129,6 @@ def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = Fa
         if i:
             console.print()
         render_page(page, console, verbose)
-
-
-# The reasons a page was not audited (auditor.site.NOT_AUDITED) that are nouns, in the plural
-_REASONS = {"redirect": "redirects", "redirect loop": "redirect loops", "HTTP error": "HTTP errors"}
-
-
-def pages_line(metrics: dict[str, Any]) -> str:
-    """How many pages, audited and not (by reason): the words the crawl's summary and every report share."""
-    line = f"{count(metrics['pages'], 'page')}: {metrics['pages_audited']:,} audited"
-    reasons = metrics.get("not_audited") or {}
-    if metrics["pages_failed"]:
-        why = ", ".join(f"{n:,} {plural(n, reason, _REASONS.get(reason, reason))}" for reason, n in reasons.items())
-        line += f", {metrics['pages_failed']:,} not audited" + (f" ({why})" if why else "")
-    return line
 
 
 def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None:
