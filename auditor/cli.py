@@ -91,7 +91,8 @@ Examples:
 \b
 Exit status:
   0  done (for audit: no finding at or above --fail-on)
-  1  audit: a finding at or above --fail-on
+  1  a finding not in --baseline at or above --fail-on (audit, and report,
+     crawl or batch given --fail-on or --baseline)
   2  an error, said in one line on stderr"""
 
 
@@ -108,6 +109,51 @@ def main() -> None:
     """Audit affiliate content: links, disclosures, repetition and selling density."""
 
 
+def _options(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Several click options as one decorator: the baseline and gate options read the same on four commands."""
+
+    def apply(fn: Any) -> Any:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
+BASELINE_OPTIONS = _options(
+    click.option(
+        "--baseline",
+        type=click.Path(path_type=Path),
+        help="A baseline file (see --write-baseline): the findings it knows are shown as known and do not fail the "
+        "run; only new ones do.",
+    ),
+    click.option(
+        "--write-baseline",
+        type=click.Path(path_type=Path),
+        help="Write every finding of this run to this file as the baseline, replacing it if it exists (as ESLint's "
+        "--suppress-all does); the run then fails on none of them.",
+    ),
+)
+# report, crawl and batch: findings change their exit status only when asked, so that a script that crawls and
+# reports a site with an error finding (most sites have one) keeps working
+GATE_OPTIONS = _options(
+    click.option(
+        "--fail-on",
+        type=SEVERITY_CHOICE,
+        help="Exit 1 when a finding not known from --baseline is at or above this severity. Without --fail-on or "
+        "--baseline, findings never change the exit status; --baseline alone fails on error (or fail_on in "
+        "auditor.toml).",
+    ),
+    click.option(
+        "--select",
+        multiple=True,
+        help="Only rules whose id starts with this (repeatable): the others' findings are left out.",
+    ),
+    click.option("--ignore", multiple=True, help="Leave out rules whose id starts with this (repeatable)."),
+    BASELINE_OPTIONS,
+)
+
+
 AUDIT_EPILOG = """\b
 Examples:
   auditor audit https://example.com/best-kettles/
@@ -116,11 +162,14 @@ Examples:
   auditor audit a.html b.html --fail-on warning
   auditor audit 'site/**/*.html' --format json -o results.jsonl
   auditor audit 'site/*.html' --format html -o pages.html
+  auditor audit 'site/*.html' --write-baseline baseline.json     # accept today's findings
+  auditor audit 'site/*.html' --baseline baseline.json           # then fail only on new ones
 
 \b
 Exit status (the worst over all pages):
-  0  no finding at or above --fail-on (default: error)
-  1  a finding at or above --fail-on
+  0  no finding at or above --fail-on (default: error), apart from those
+     known from --baseline
+  1  a new finding at or above --fail-on
   2  a page could not be audited, a pattern matched no file, or an option
      or the configuration is wrong (one line on stderr each)"""
 
@@ -146,6 +195,7 @@ Exit status (the worst over all pages):
 )
 @click.option("--select", multiple=True, help="Run only rules whose id starts with this (repeatable).")
 @click.option("--ignore", multiple=True, help="Skip rules whose id starts with this (repeatable).")
+@BASELINE_OPTIONS
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Refuse pages larger than this.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds allowed for fetching a URL.")
@@ -162,6 +212,8 @@ def audit(
     fail_on: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
     config_path: Path | None,
     max_bytes: int | None,
     timeout: float | None,
@@ -178,11 +230,21 @@ def audit(
     from auditor.contract import to_dict
     from auditor.document import codec_of
     from auditor.report.render import render
-    from auditor.targets import audit_each, audit_target, exit_status, expand, is_pattern, render_many
+    from auditor.targets import (
+        audit_each,
+        audit_target,
+        exit_status,
+        expand,
+        gate,
+        is_pattern,
+        read_baseline,
+        render_many,
+    )
 
     config = load(config_path).with_cli(
         fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
     )
+    known = read_baseline(baseline, write_baseline)
     if encoding is not None and codec_of(encoding) is None:
         raise AuditError(f"--encoding: {encoding!r} names no known character encoding")
     many = len(targets) > 1 or is_pattern(targets[0])
@@ -190,14 +252,15 @@ def audit(
         raise ConfigError("--url is one page's address: audit several TARGETs without it")
     refuse_overwrite(output, force)  # before auditing, not after a long run
     terminal = output is None and sys.stdout.isatty()
-    if many:
-        results = audit_each(expand(targets), config, encoding)
-        text = render_many([to_dict(r) for r in results], fmt, terminal, verbose, config)
-    else:  # one page: its report alone, as before several were taken
-        results = [audit_target(targets[0], url, config, encoding)]
-        text = render(to_dict(results[0]), fmt, terminal, verbose)
+    results = (
+        audit_each(expand(targets), config, encoding) if many else [audit_target(targets[0], url, config, encoding)]
+    )
+    pages = [to_dict(r) for r in results]
+    failed = gate(pages, [], config, known, write_baseline)  # before rendering: the reports show what is known
+    # one page: its report alone, as before several were taken
+    text = render_many(pages, fmt, terminal, verbose, config) if many else render(pages[0], fmt, terminal, verbose)
     write_output(text, output, force)
-    return exit_status(results, config)
+    return exit_status(pages, failed)
 
 
 RULES_EPILOG = """\b
@@ -379,11 +442,15 @@ Examples:
   auditor crawl https://example.com/ --db site.sqlite --max-pages 500
   auditor crawl https://example.com/ --db reviews.sqlite --include /reviews/
   auditor crawl --resume site.sqlite     # after Ctrl-C or a crash
+  auditor crawl https://example.com/ --db week2.sqlite --since week1.sqlite
   auditor report site.sqlite --format html -o site.html
+  auditor crawl https://example.com/ --db site.sqlite --fail-on error --baseline known.json
 
 \b
-Exit status (findings never change it; auditor report shows them):
-  0    the crawl ended: done, or stopped at --max-pages or --max-depth
+Exit status (findings change it only with --fail-on or --baseline):
+  0    the crawl ended: done, or stopped at --max-pages or --max-depth, and no
+       new finding is at or above --fail-on
+  1    a page or site finding not in --baseline is at or above --fail-on
   2    no page could be fetched, or an option is wrong (one line on stderr)
   130  interrupted: continue with --resume"""
 
@@ -392,6 +459,13 @@ Exit status (findings never change it; auditor report shows them):
 @click.argument("start_url", required=False)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="The crawl database to create.")
 @click.option("--resume", "resume_path", type=click.Path(path_type=Path), help="Continue the crawl in this database.")
+@click.option(
+    "--since",
+    "since_path",
+    type=click.Path(path_type=Path),
+    help="An earlier crawl database of the site: its pages are asked for conditionally, an unchanged one (304) "
+    "keeps that crawl's result, and its history of crawls goes on in --db.",
+)
 @click.option(
     "--max-pages", type=click.IntRange(min=1), default=10_000, show_default=True, help="Stop after this many pages."
 )
@@ -445,12 +519,14 @@ Exit status (findings never change it; auditor report shows them):
 )
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@GATE_OPTIONS
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @_guard
 def crawl(
     start_url: str | None,
     db_path: Path | None,
     resume_path: Path | None,
+    since_path: Path | None,
     max_pages: int,
     max_depth: int,
     delay: float,
@@ -467,6 +543,11 @@ def crawl(
     warc_path: Path | None,
     force: bool,
     config_path: Path | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
     quiet: bool,
 ) -> int:
     """Crawl a site from START_URL, auditing every page into a database (resumable with --resume)."""
@@ -479,8 +560,12 @@ def crawl(
     from auditor.progress import reporter
     from auditor.report.labels import pages_line
     from auditor.site import not_audited
+    from auditor.targets import read_baseline
 
-    config = load(config_path).with_cli(max_bytes=max_bytes, timeout=timeout, user_agent=user_agent)
+    config = load(config_path).with_cli(
+        fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
+    )
+    known = read_baseline(baseline, write_baseline)
     for pattern in (*include, *exclude):
         try:
             re.compile(pattern)
@@ -488,7 +573,7 @@ def crawl(
             raise ConfigError(f"--include/--exclude {pattern!r}: {exc}") from None
     show = reporter(quiet)
     if resume_path is not None:
-        if start_url or db_path:
+        if start_url or db_path or since_path is not None:  # --since is one of those settings
             raise ConfigError("--resume takes only the database; the crawl keeps its first settings")
         crawler = Crawler.resume(resume_path, config, show)
         db = resume_path
@@ -512,6 +597,7 @@ def crawl(
             max_retry_after=max_retry_after,
             sitemaps=not no_sitemaps,
             warc=str(warc_path.resolve()) if warc_path else None,
+            since=str(since_path) if since_path is not None else None,
             **({"audit_workers": workers} if workers is not None else {}),
         )
         crawler = Crawler.create(db_path, settings, config, force=force, on_progress=show)
@@ -529,6 +615,7 @@ def crawl(
         failure = nothing_fetched(crawler.store)
         counts = crawler.store.counts()
         audited, errors = crawler.store.not_audited()
+        unchanged = crawler.store.unchanged_count()
     finally:
         crawler.store.close()
     if failure is not None:  # an empty crawl is no clean site: an error, in one line
@@ -539,26 +626,99 @@ def crawl(
         "pages_failed": len(errors),
         "not_audited": not_audited(errors),
     }
-    click.echo(f"{db}: {pages_line(tally)}; {counts.get('queued', 0):,} left in the queue")
-    return 0
+    since = crawler.settings.since
+    kept = f"; {unchanged:,} unchanged since {since} (their results carried over)" if since else ""
+    click.echo(f"{db}: {pages_line(tally)}{kept}; {counts.get('queued', 0):,} left in the queue")
+    if fail_on is None and baseline is None and write_baseline is None:
+        return 0  # no site result to assemble: nobody asked for its findings
+    from auditor.saved import load_result
+    from auditor.targets import gate, result_parts, say_failing
+
+    pages, site_findings = result_parts(load_result(db, config)) if audited else ([], [])
+    failed = gate(pages, site_findings, config, known, write_baseline)
+    say_failing(str(db), failed, config, known is not None, f"auditor report {db}")
+    return 1 if failed else 0
+
+
+DIFF_EPILOG = """\b
+Examples:
+  auditor diff last-month.sqlite site.sqlite
+  auditor diff old.sqlite new.sqlite --format html -o changes.html
+  auditor diff results-may/pages results-june/pages --format csv -o changes.csv
+  auditor diff before.json after.json --fail-on-new error    # a CI gate
+
+\b
+Exit status:
+  0  the diff is written (and no new finding at or above --fail-on-new)
+  1  a new finding at or above --fail-on-new
+  2  OLD or NEW cannot be read or is no auditor result, or the output file
+     exists (one line on stderr)"""
+
+
+@main.command(short_help="Compare two runs: new, fixed and persisting findings.", epilog=DIFF_EPILOG)
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv", "html"]),
+    default="text",
+    show_default=True,
+    help="The diff's format (csv: one row per change; html: a self-contained report).",
+)
+@click.option("-o", "--output", help="Write the diff to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@click.option(
+    "--fail-on-new",
+    type=SEVERITY_CHOICE,
+    help="Exit 1 when a finding at or above this severity is new in NEW (default: never).",
+)
+@_guard
+def diff(
+    old: Path, new: Path, fmt: str, output: str | None, force: bool, config_path: Path | None, fail_on_new: str | None
+) -> int:
+    """Compare two runs of the same site or page: each of OLD and NEW is a crawl database, a batch result folder,
+    a JSON Lines file or a saved JSON result. Pages are matched by URL, findings by the block they point at, so an
+    unrelated edit neither fixes a finding nor makes it new."""
+    from auditor.config import load
+    from auditor.diff import compare, fails
+    from auditor.report.diff import render
+    from auditor.saved import load_result
+
+    config = load(config_path)
+    refuse_overwrite(output, force)  # before reading two crawls, not after
+    changes = compare(load_result(old, config), load_result(new, config), str(old), str(new))
+    write_output(render(changes, fmt, output is None and sys.stdout.isatty()), output, force)
+    return 1 if fail_on_new is not None and fails(changes, fail_on_new) else 0
 
 
 REPORT_EPILOG = """\b
 Examples:
   auditor report site.sqlite --format html -o site.html
   auditor report site.sqlite --format csv -o pages.csv
+  auditor report week2.sqlite --history --format html -o history.html
   auditor report results.jsonl --format text
   auditor report results/pages --format html -o batch.html
+  auditor report site.sqlite --write-baseline known.json    # accept today's findings
+  auditor report site.sqlite --baseline known.json --fail-on warning
 
 \b
-Exit status (findings never change it; auditor audit --fail-on gates on them):
-  0  the report is written
+Exit status (findings change it only with --fail-on or --baseline):
+  0  the report is written, and no new finding is at or above --fail-on
+  1  a finding not in --baseline is at or above --fail-on
   2  SOURCE cannot be read or is no auditor result, or the output file
      exists (one line on stderr)"""
 
 
 @main.command(short_help="Report on a crawl, a batch or a saved result.", epilog=REPORT_EPILOG)
 @click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--history",
+    is_flag=True,
+    help="The site's history of crawls in a crawl database (each crawl's site score, disclosure coverage and "
+    "findings; --format text, json or html), not its pages.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -570,16 +730,47 @@ Exit status (findings never change it; auditor audit --fail-on gates on them):
 @click.option("-o", "--output", help="Write the report to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@GATE_OPTIONS
 @_guard
-def report(source: Path, fmt: str, output: str | None, force: bool, config_path: Path | None) -> int:
-    """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results."""
+def report(
+    source: Path,
+    history: bool,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    config_path: Path | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
+) -> int:
+    """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results.
+
+    --select and --ignore leave findings out of the report, its scores and its exit status; a saved result's
+    findings are not audited again."""
     from auditor.config import load
     from auditor.report.render import render
     from auditor.saved import load_result
+    from auditor.targets import gate, read_baseline, result_parts
 
-    result = load_result(source, load(config_path))
+    config = load(config_path).with_cli(fail_on=fail_on, select=select, ignore=ignore)
+    if history:  # the crawls' summaries, not the pages: no finding in it to gate on
+        from auditor.history import history as crawl_history
+        from auditor.report.history import render as render_history
+
+        if fail_on is not None or baseline is not None or write_baseline is not None:
+            raise ConfigError("--history shows the crawls' summaries: --fail-on and --baseline need a report")
+        refuse_overwrite(output, force)
+        text = render_history(crawl_history(source, config), fmt, output is None and sys.stdout.isatty())
+        write_output(text, output, force)
+        return 0
+    known = read_baseline(baseline, write_baseline)
+    refuse_overwrite(output, force)  # before a baseline is written for a report that could not be
+    result = load_result(source, config)
+    failed = gate(*result_parts(result), config, known, write_baseline)  # marks what is known before rendering
     write_output(render(result, fmt, output is None and sys.stdout.isatty()), output, force)
-    return 0
+    return 1 if failed and (fail_on is not None or baseline is not None) else 0
 
 
 BATCH_EPILOG = """\b
@@ -588,10 +779,12 @@ Examples:
   auditor batch urls.txt -o results/ --workers 8
   auditor batch /data/*.warc.gz -o /data/results --scheduler tcp://host:8786
   auditor report results/pages --format html -o batch.html
+  auditor batch urls.txt -o results/ --fail-on error --baseline known.json
 
 \b
-Exit status (findings never change it; auditor report shows them):
+Exit status (page findings change it only with --fail-on or --baseline):
   0  the batch ran; pages that could not be audited are counted in its summary
+  1  a page finding in OUTDIR not in --baseline is at or above --fail-on
   2  an input, the output folder or the scheduler cannot be used (one line
      on stderr)"""
 
@@ -613,6 +806,7 @@ Exit status (findings never change it; auditor report shows them):
     "--threshold", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True, help="Near-duplicate similarity."
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
+@GATE_OPTIONS
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @_guard
 def batch(
@@ -623,13 +817,20 @@ def batch(
     partition_size: int,
     threshold: float,
     config_path: Path | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
     quiet: bool,
 ) -> int:
     """Audit WARC files (or files of URLs, one a line) on a Dask cluster into OUTDIR."""
     from auditor import batch as batches
     from auditor.config import load
+    from auditor.targets import read_baseline
 
-    config = load(config_path)
+    config = load(config_path).with_cli(fail_on=fail_on, select=select, ignore=ignore)
+    known = read_baseline(baseline, write_baseline)
     if outdir.exists() and not outdir.is_dir():
         raise ConfigError(f"{outdir}: exists and is not a folder")
 
@@ -642,4 +843,14 @@ def batch(
         f"{outdir}: {summary.pages} pages audited ({summary.errors} not), {summary.skipped} chunks already "
         f"done, {summary.near_duplicate_groups} near-duplicate groups, {summary.seconds} s"
     )
-    return 0
+    if fail_on is None and baseline is None and write_baseline is None:
+        return 0
+    from auditor.saved import page_results, selected
+    from auditor.targets import gate, say_failing
+
+    # page by page from the files (a batch may not fit in memory), chunks of earlier runs with them; a batch is
+    # many sites, not one, so no site finding counts (its near-duplicates are in near_duplicates.json)
+    pages = (selected(page, config) for page in page_results(outdir / batches.PAGES))
+    failed = gate(pages, [], config, known, write_baseline)
+    say_failing(str(outdir), failed, config, known is not None, f"auditor report {outdir / batches.PAGES}")
+    return 1 if failed else 0

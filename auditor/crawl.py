@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
 import io
 import json
 import multiprocessing
@@ -21,10 +22,11 @@ import ssl
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,11 +35,13 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from auditor import __version__
 from auditor.config import USER_AGENT, Config
-from auditor.errors import AuditError, ConfigError
+from auditor.errors import AuditError, ConfigError, InputError
 from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, MAX_REDIRECTS, Body, explain
+from auditor.history import history_of, previous_id, summary_job, v1_crawl_id
 from auditor.robots import ROBOTS_MAX_BYTES, Robots, sitemap_urls
-from auditor.store import Claim, CrawlLock, Store, pack
+from auditor.store import Claim, CrawlLock, CrawlRecord, Store, pack
 from auditor.urls import DEFAULT_PORTS, Scope, host_key, normalize
 
 RETRY_STATUSES = frozenset((500, 502, 503, 504, 408, 522, 524))
@@ -68,6 +72,9 @@ class Settings:
     sitemaps: bool = True
     warc: str | None = None
     """Also write every HTML response to this WARC file (gzipped, appended on resume) for offline re-audits."""
+    since: str | None = None
+    """An earlier crawl database of the site: its pages are asked for conditionally (If-None-Match,
+    If-Modified-Since), and one its server says has not changed (304) keeps that crawl's result."""
     audit_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
     def to_json(self) -> str:
@@ -106,6 +113,8 @@ class Fetched:
     retry_after: float | None
     elapsed: float
     headers: list[tuple[str, str]] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Archive:
@@ -148,10 +157,12 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     hrefs = [link.href for link in result.links] if not result.nofollow else []
     if result.canonical:
         hrefs.append(result.canonical)
+    links = sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None})
     return {
         "result": pack(compact(to_dict(result))),
         "text": pack(main_text_of(result.blocks)),
-        "links": sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None}),
+        "links": links,
+        "found": pack(json.dumps(links)),  # kept with the page, for a re-crawl that carries it over
     }
 
 
@@ -190,6 +201,15 @@ class Crawler:
         self.lifeline: Connection | None = None
         """The read end of a pipe this process never writes to: its audit workers hold it, and its end of file
         (this process gone, however it went) tells them to exit."""
+        self.previous: Store | None = None
+        """The --since crawl's database, read only; None without one."""
+        self.carry = False
+        """Whether pages the --since crawl audited may be carried over (it audited them as this crawl would)."""
+        self.refetch: set[str] = set()
+        """URLs answered 304 whose earlier record could not be read: asked for again in full."""
+        self.deferred_workers = 0
+        """Audit workers a re-crawl starts only when a page needs auditing (an unchanged site needs none)."""
+        self.starting_pool = asyncio.Lock()
 
     # -- setup ------------------------------------------------------------------------------------------------
 
@@ -204,19 +224,32 @@ class Crawler:
     ) -> Crawler:
         if db.exists() and not force:
             raise ConfigError(f"{db} exists; resume it with --resume, or use --force to start over")
-        # locked before --force deletes anything: a running crawl keeps its database
-        lock = CrawlLock.take(db)
+        # checked before anything is written or deleted: --force must never remove the crawl it compares with
+        previous = open_since(Path(settings.since), settings.start_url, db) if settings.since else None
         try:
-            crawler = cls._create(db, settings, config, on_progress)
+            # locked before --force deletes anything: a running crawl keeps its database
+            lock = CrawlLock.take(db)
+            try:
+                crawler = cls._create(db, settings, config, on_progress, previous)
+            except BaseException:
+                lock.release()
+                raise
         except BaseException:
-            lock.release()
+            if previous is not None:
+                previous.close()
             raise
         crawler.lock = lock
+        crawler.previous = previous
         return crawler
 
     @classmethod
     def _create(
-        cls, db: Path, settings: Settings, config: Config, on_progress: Callable[[Progress], None] | None
+        cls,
+        db: Path,
+        settings: Settings,
+        config: Config,
+        on_progress: Callable[[Progress], None] | None,
+        previous: Store | None = None,
     ) -> Crawler:
         if db.exists():
             for suffix in ("", "-wal", "-shm"):
@@ -224,13 +257,22 @@ class Crawler:
         start = normalize(settings.start_url)
         if start is None:
             raise ConfigError(f"{settings.start_url}: not an http(s) URL")
-        settings = Settings(**{**asdict(settings), "start_url": start})
+        since = str(Path(settings.since).resolve()) if settings.since else None
+        settings = Settings(**{**asdict(settings), "start_url": start, "since": since})
         # the database appears under its name only once it holds its settings: a crawl killed while starting
         # leaves nothing half-made to resume
         draft = db.with_name(f".{db.name}.new")
         store = Store.open(draft, create=True)
         store.set("settings", settings.to_json())
         store.set("state", "new")
+        store.set("audit", audit_key(config))
+        # the site's history so far, then this crawl's own row: a history travels from database to database
+        earlier = history_of(previous, config) if previous is not None else []
+        for record in earlier:
+            store.record_crawl(record)
+        own = CrawlRecord(uuid.uuid4().hex[:12], time.time(), None, start, previous_id(previous), None)
+        store.record_crawl(own)
+        store.set("crawl", own.id)
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         for suffix in ("-wal", "-shm"):
@@ -242,12 +284,19 @@ class Crawler:
     def resume(cls, db: Path, config: Config, on_progress: Callable[[Progress], None] | None = None) -> Crawler:
         lock = CrawlLock.take(db)
         try:
-            store = Store.open(db, create=False)
+            store = Store.open(db, create=False, upgrade=True)
             raw = store.get("settings")
             if raw is None:
                 store.close()
                 raise ConfigError(f"{db}: not a crawl database (no settings)")
             crawler = cls(store, Settings.from_json(raw), config, on_progress)
+            if store.get("crawl") is None:  # begun by an auditor that kept no history: its row starts now
+                first, _ = store.first_and_last_fetch()
+                start = crawler.settings.start_url
+                own = CrawlRecord(v1_crawl_id(store), first or time.time(), None, start, None, None)
+                store.record_crawl(own)
+                store.set("crawl", own.id)
+                store.set("audit", audit_key(config))  # its earlier pages kept no validators: none is carried
         except BaseException:
             lock.release()
             raise
@@ -319,18 +368,31 @@ class Crawler:
 
     # -- fetching ---------------------------------------------------------------------------------------------
 
-    async def _get(self, client: httpx.AsyncClient, url: str, html: bool = True, keep: int | None = None) -> Fetched:
+    async def _get(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        html: bool = True,
+        keep: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Fetched:
         """One GET, not following redirects, with the size cap and a deadline on the whole response. With `keep`,
         a longer body is cut to its first `keep` bytes instead of refused (robots.txt is read up to a cap)."""
         started = time.monotonic()
         limit = keep or self.settings.max_bytes
-        async with asyncio.timeout(self.settings.timeout), client.stream("GET", url) as response:
+        async with asyncio.timeout(self.settings.timeout), client.stream("GET", url, headers=headers) as response:
             status = response.status_code
+            etag, last_modified = response.headers.get("etag"), response.headers.get("last-modified")
             retry_after = _retry_after(response.headers.get("retry-after"))
             location = response.headers.get("location") if 300 <= status < 400 else None
             content_type = response.headers.get("content-type", "")
             mime = content_type.split(";")[0].strip().lower()
             if status >= 300 or (html and mime and mime not in HTML_TYPES):
+                if status == 304 or response.headers.get("content-length") == "0":
+                    # nothing to read (RFC 9110 section 15.4.5: a 304 has no content), but reading that nothing
+                    # ends the response, so that its connection is kept for the next request rather than closed:
+                    # a re-crawl of an unchanged site is hundreds of 304s in a row
+                    await response.aread()
                 return Fetched(
                     status,
                     str(response.url),
@@ -340,6 +402,8 @@ class Crawler:
                     location,
                     retry_after,
                     time.monotonic() - started,
+                    etag=etag,
+                    last_modified=last_modified,
                 )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and keep is None:
@@ -360,6 +424,8 @@ class Crawler:
                 retry_after,
                 time.monotonic() - started,
                 list(response.headers.items()),
+                etag,
+                last_modified,
             )
 
     # -- the crawl --------------------------------------------------------------------------------------------
@@ -487,8 +553,9 @@ class Crawler:
             self.store.finish(url, depth=claim.depth, state="skipped", error="disallowed by robots.txt")
             return True
         await self._wait_turn(host)
+        conditions = self._conditions(url)
         try:
-            got = await self._get(client, url)
+            got = await self._get(client, url, headers=conditions)
         except AuditError as exc:
             self.store.log_fetch(url, None, str(exc), 0.0)
             self.store.finish(url, depth=claim.depth, state="failed", error=str(exc))
@@ -512,6 +579,8 @@ class Crawler:
         self._speed_up(host)
         if got.status in RETRY_STATUSES:
             return self._retry(claim, f"HTTP {got.status}", None)
+        if got.status == 304 and conditions:  # a 304 to an unconditional request is no answer: failed below
+            return self._carry(claim, got)
         if 300 <= got.status < 400:
             return self._redirect(claim, got)
         if got.status >= 400:
@@ -547,6 +616,7 @@ class Crawler:
         every page in the pool fails with it: the pool is replaced, and each of those pages is audited again in a
         process of its own, so that only a page that kills that process too is failed, and the crawl goes on."""
         job = (got.body, got.final_url, got.encoding, self.config)
+        await self._start_deferred_workers()
         pool = self.pool
         if pool is None:
             return audit_job(*job)
@@ -564,6 +634,16 @@ class Crawler:
             return {"error": "the audit worker died on this page (killed, or out of memory); it was not audited"}
         finally:
             alone.shutdown(wait=False)
+
+    async def _start_deferred_workers(self) -> None:
+        """Start the audit workers a re-crawl put off, once, for the first page that needs one."""
+        if not self.deferred_workers:
+            return
+        async with self.starting_pool:
+            if self.deferred_workers:
+                pool = self._pool(self.deferred_workers)
+                await asyncio.to_thread(_spawn, pool, self.deferred_workers)
+                self.pool, self.deferred_workers = pool, 0
 
     def _pool(self, workers: int, warm: bool = True) -> ProcessPoolExecutor:
         """Audit worker processes. Forked from a fork server (a fork of this many-threaded process could inherit
@@ -662,7 +742,47 @@ class Crawler:
                 why += f", capped by --max-retry-after {self.settings.max_retry_after:g}"
         self.on_note(f"{host}: held {wait:g} s after HTTP {got.status} on {url} ({why})")
 
-    def _record(self, claim: Claim, got: Fetched, audited: dict[str, Any]) -> None:
+    def _conditions(self, url: str) -> dict[str, str] | None:
+        """The conditional request headers for a page the --since crawl audited and recorded validators for (both
+        when it has both: RFC 9110 section 13.2.2 has a server weigh If-None-Match and ignore If-Modified-Since
+        then, and one that knows no ETags still has the date); None for any other page, fetched in full."""
+        if self.previous is None or not self.carry or url in self.refetch:
+            return None
+        known = self.previous.validators(url)
+        if known is None:
+            return None
+        etag, last_modified = known
+        headers = {"If-None-Match": etag} if etag else {}
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
+    def _carry(self, claim: Claim, got: Fetched) -> bool:
+        """The page has not changed since the --since crawl (304 Not Modified): that crawl's result, text and links
+        are recorded again, without fetching or auditing the page, and its links are followed as if it had been.
+        (Nor is it written to --warc: there is no body to write.)"""
+        assert self.previous is not None  # a conditional request was sent
+        kept = self.previous.kept(claim.url)
+        if kept is None:  # the earlier database changed under this crawl (resumed meanwhile): ask again in full
+            self.refetch.add(claim.url)
+            self.store.postpone(claim.url, time.time(), "answered 304, but the --since crawl no longer holds it")
+            return False
+        page = replace(
+            got,
+            status=kept.status or 200,
+            final_url=kept.final_url or claim.url,
+            content_type=kept.content_type or "",
+            # a 304 may update the validators (RFC 9110 section 15.4.5); else the earlier ones still hold
+            etag=got.etag or kept.etag,
+            last_modified=got.last_modified or kept.last_modified,
+        )
+        audited = {"result": kept.result, "text": kept.text, "links": kept.links, "found": kept.packed_links}
+        self._record(claim, page, audited, size=kept.size, unchanged=True)
+        return True
+
+    def _record(
+        self, claim: Claim, got: Fetched, audited: dict[str, Any], size: int | None = None, unchanged: bool = False
+    ) -> None:
         if "error" in audited:
             self.store.finish(
                 claim.url,
@@ -707,13 +827,17 @@ class Crawler:
             state="done",
             status=got.status,
             content_type=got.content_type,
-            size=len(got.body),
+            size=len(got.body) if size is None else size,
             elapsed=got.elapsed,
             final_url=got.final_url,
             result=audited["result"],
             text=audited["text"],
             links=links,
             skipped=skipped,
+            etag=got.etag,
+            last_modified=got.last_modified,
+            found=audited.get("found"),
+            unchanged=unchanged,
         )
 
     async def run(self) -> Progress:
@@ -730,10 +854,14 @@ class Crawler:
 
     async def _run(self) -> Progress:
         self.finished = self.store.page_count()
+        self._compare_with_since()
         if self.settings.warc:
             self.warc = Archive(Path(self.settings.warc))
         workers = self.settings.audit_workers
-        self.pool = self._pool(workers) if workers > 0 else None
+        # a re-crawl that may carry pages over starts its workers with the first page it must audit: on two cores,
+        # warming two workers up (the pipeline's rules and patterns) costs more than fetching a site's 304s
+        self.deferred_workers = workers if self.carry else 0
+        self.pool = self._pool(workers) if workers > 0 and not self.carry else None
         try:
             async with self._client(2) as client:
                 # the workers start (and load the pipeline) while robots.txt and the sitemaps are read
@@ -741,6 +869,9 @@ class Crawler:
                 await asyncio.gather(starting, self._seed(client))
                 fetchers = [asyncio.create_task(self._worker()) for _ in range(self.settings.concurrency)]
                 await asyncio.gather(*fetchers)
+            if self.store.counts().get("queued", 0) == 0:
+                self.store.set("state", "finished")
+            await self._end_crawl()
         except sqlite3.Error as exc:
             # a full disk, a read-only file: every page committed so far is kept, in flight pages are refetched
             raise AuditError(
@@ -752,9 +883,68 @@ class Crawler:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             if self.warc is not None:
                 self.warc.close()
-        if self.store.counts().get("queued", 0) == 0:
-            self.store.set("state", "finished")
+            if self.previous is not None:
+                self.previous.close()
+                self.previous = None
         return self.progress
+
+    # -- re-crawl and history ---------------------------------------------------------------------------------
+
+    def _say(self, line: str) -> None:
+        if self.on_note is not None:
+            self.on_note(line)
+
+    def _compare_with_since(self) -> None:
+        """Open the --since crawl (again, for a resumed crawl) and decide whether its pages may be carried over:
+        only when it audited them as this crawl does (same auditor version, same rules and options)."""
+        since = self.settings.since
+        if since is None:
+            return
+        if self.previous is None:
+            try:
+                self.previous = open_since(Path(since), self.settings.start_url, self.store.path)
+            except AuditError as exc:  # gone or changed since the crawl began: the rest is fetched in full
+                self._say(f"{exc}; the pages left are fetched and audited in full")
+                return
+        self.carry = self.previous.get("audit") == audit_key(self.config)
+        if not self.carry:
+            self._say(f"{since}: audited by another auditor version or configuration; every page is audited again")
+
+    def _summary_carried(self) -> dict[str, Any] | None:
+        """The --since crawl's summary, when this crawl recorded the very same site: the same start URL, the same
+        pages with the same status, depth and error, every audited one carried over unchanged. The site result is a
+        function of those and of the audit (the same, or nothing was carried), so the summary is too, and the site
+        checks (near-duplicates over every page's text) need not run again on an unchanged site."""
+        previous = self.previous
+        if previous is None or not self.carry or self.store.audited_changed():
+            return None
+        own = previous.get("crawl")
+        earlier = next((r for r in previous.crawls() if r.id == own), None)
+        if earlier is None or earlier.summary is None or earlier.start_url != self.settings.start_url:
+            return None
+        if self.store.page_states() != previous.page_states():
+            return None
+        return {**earlier.summary, "pages_unchanged": self.store.unchanged_count()}
+
+    async def _end_crawl(self) -> None:
+        """Close this crawl's row of the site's history: when it ended, and its summary (computed by an audit
+        worker, which has the pipeline loaded, so that this process never imports it)."""
+        own = self.store.get("crawl")
+        record = next((r for r in self.store.crawls() if r.id == own), None)
+        if record is None:
+            return
+        ended = time.time()
+        job = (str(self.store.path), self.config)
+        summary = self._summary_carried()
+        try:
+            if summary is None and self.pool is not None:
+                with contextlib.suppress(BrokenProcessPool):  # then in this process, below
+                    summary = await asyncio.get_running_loop().run_in_executor(self.pool, summary_job, *job)
+            if summary is None:
+                summary = summary_job(*job)
+        except AuditError as exc:  # a history without this summary is still a history: `report --history` retries
+            self._say(f"no summary recorded for the history ({exc})")
+        self.store.record_crawl(replace(record, ended_at=ended, summary=summary))
 
 
 def _spawn(executor: ProcessPoolExecutor, workers: int) -> None:
@@ -868,6 +1058,44 @@ def nothing_fetched(store: Store) -> str | None:
     if row is None:
         return "no page could be fetched"
     return f"no page could be fetched: {row[0]}: {row[1] or 'no cause recorded'}"
+
+
+def open_since(old: Path, start_url: str, db: Path | None) -> Store:
+    """The database a re-crawl compares with (--since), opened read only: a finished or interrupted crawl of the
+    same site that recorded pages. Anything else is refused in one line."""
+    if db is not None and (old.absolute() == db.absolute() or (old.exists() and db.exists() and old.samefile(db))):
+        raise InputError(f"{old}: --since names the database this crawl writes (--db); name the earlier one")
+    if CrawlLock.busy(old):
+        raise InputError(f"{old}: a crawl is running in it; --since takes a finished or interrupted crawl")
+    store = Store.read_only(old)
+    try:
+        try:
+            theirs = Settings.from_json(store.get("settings") or "").start_url
+        except (ValueError, TypeError, AttributeError):  # no settings, or settings that are not a crawl's
+            raise InputError(f"{old}: not a crawl database (no settings)") from None
+        if site_of(theirs) != site_of(start_url):
+            raise InputError(f"{old}: a crawl of {theirs}, not of the site of {start_url}")
+        if store.page_count() == 0:
+            raise InputError(f"{old}: the crawl recorded no page, so there is nothing to compare with")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def audit_key(config: Config) -> str:
+    """What a page's result depends on besides its bytes: the auditor's version, the rules chosen and their
+    options, the models. A page carried over keeps the result an earlier crawl gave it, so only a crawl that
+    audited the same way may be carried from."""
+    parts = (
+        __version__,
+        config.select,
+        config.ignore,
+        sorted((rule, repr(override)) for rule, override in config.rules.items()),
+        str(config.models or ""),
+        sorted(config.held_out),
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor.config import Config
 from auditor.errors import InputError
-from auditor.models import Site
+from auditor.models import Finding, Site
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type):
@@ -145,10 +146,9 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
     from auditor import site
 
     if source.is_dir():
-        files = sorted(source.rglob("*.jsonl"))
-        if not files:
+        if not any(source.rglob("*.jsonl")):
             raise InputError(f"{source}: no .jsonl result files in this folder")
-        return _assembled(site.from_results(r for f in files for r in _json_lines(f)), config, source)
+        return _assembled(site.from_results(page_results(source)), config, source)
     try:
         with source.open("rb") as handle:
             head = handle.read(16)
@@ -187,7 +187,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
         checked = [check_page(p, f"{source}: page {i}") for i, p in enumerate(listed, 1)]
         return _assembled(site.from_results(checked, str(data.get("start_url", ""))), config, source)
     if isinstance(data, dict):
-        return check_page(data, str(source))
+        return selected(check_page(data, str(source)), config)
     raise InputError(f"{source}: not an auditor result (no auditor/page@1 or auditor/site@1 schema)")
 
 
@@ -200,4 +200,37 @@ def _assembled(found: Site, config: Config, source: Path) -> dict[str, Any]:
         first = next((p for p in found.pages if p.error), None)
         why = f"; the first: {first.url}: {first.error}" if first is not None else ""
         raise InputError(f"{source}: no page was audited ({len(found.pages)} recorded){why}")
+    if config.select or config.ignore:  # the pages as --select/--ignore leave them, before the site is scored
+        chosen = (replace(p, result=selected(p.result, config)) if p.result is not None else p for p in found.pages)
+        found = replace(found, pages=tuple(chosen))
     return site.assemble(found, config)
+
+
+def page_results(folder: Path) -> Iterator[dict[str, Any]]:
+    """The page results of a folder of JSON Lines files (a batch's pages/), one at a time, each checked."""
+    for path in sorted(folder.rglob("*.jsonl")):
+        yield from _json_lines(path)
+
+
+def selected(page: dict[str, Any], config: Config) -> dict[str, Any]:
+    """The page as an audit with the configuration's --select/--ignore would have left it: only the findings and
+    passed rules they keep, and the score the engine gives those findings (a rule's weights were capped rule by
+    rule, so what is kept of them stands as it was)."""
+    if not (config.select or config.ignore) or page.get("error") is not None:
+        return page
+    from auditor.engine import score
+
+    def kept(rule: str) -> bool:  # the prefixes as engine.active_rules reads them
+        chosen = not config.select or any(rule.startswith(p) for p in config.select)
+        return chosen and not any(rule.startswith(p) for p in config.ignore)
+
+    findings = [f for f in page["findings"] if kept(str(f.get("rule", "")))]
+    weighed = (
+        Finding(f["rule"], f["severity"], f["message"], None, None, weight=f.get("weight") or 0) for f in findings
+    )
+    return {
+        **page,
+        "findings": findings,
+        "rules_passed": [r for r in page.get("rules_passed") or [] if kept(str(r))],
+        "score": score(weighed),
+    }

@@ -6,14 +6,18 @@ glob) give one result each and the exit status of the worst."""
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditor.config import Config
 from auditor.errors import AuditError, ConfigError, InputError
 from auditor.models import PageResult
+
+if TYPE_CHECKING:
+    from auditor.baseline import Known
 
 # Characters that make a TARGET a pattern (as in the glob module); a path that exists is taken as it is.
 GLOB_CHARS = frozenset("*?[")
@@ -96,12 +100,77 @@ def render_many(pages: list[dict[str, Any]], fmt: str, terminal: bool, verbose: 
     raise ConfigError(f"--format {fmt} takes one TARGET")
 
 
-def exit_status(results: list[PageResult], config: Config) -> int:
-    """The worst over the pages: 2 if one could not be audited, else 1 if one has a finding at or above fail_on."""
-    from auditor.engine import worst
+def exit_status(pages: list[dict[str, Any]], failed: int) -> int:
+    """The worst over the pages: 2 if one could not be audited, else 1 if `failed` findings fail the run (`gate`)."""
+    if any(page.get("error") for page in pages):
+        return 2
+    return 1 if failed else 0
+
+
+def count_failing(findings: Iterable[dict[str, Any]], fail_on: str) -> int:
+    """How many findings fail the run: at or above fail_on and not known from a baseline."""
     from auditor.models import SEVERITY_RANK
 
-    if any(result.error for result in results):
-        return 2
-    findings = (finding for result in results for finding in result.findings)
-    return 1 if worst(findings) >= SEVERITY_RANK[config.fail_on] else 0
+    level = SEVERITY_RANK[fail_on]
+    return sum(1 for f in findings if SEVERITY_RANK.get(str(f.get("severity")), 0) >= level and not f.get("baseline"))
+
+
+def read_baseline(baseline: Path | None, write_to: Path | None) -> Known | None:
+    """The baseline's findings, and the new baseline's folder checked: before the run, so that a bad file or a
+    missing folder costs one line and not a whole crawl first."""
+    from auditor import baseline as baselines
+
+    if write_to is not None and not write_to.resolve().parent.is_dir():
+        raise InputError(f"--write-baseline {write_to}: no such folder")
+    return baselines.read(baseline) if baseline is not None else None
+
+
+def result_parts(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A page or site result's pages and site findings."""
+    if str(result.get("schema", "")).startswith("auditor/site@"):
+        return list(result["pages"]), list(result["findings"])
+    return [result], []
+
+
+def gate(
+    pages: Iterable[dict[str, Any]],
+    site_findings: list[dict[str, Any]],
+    config: Config,
+    known: Known | None,
+    write_to: Path | None,
+) -> int:
+    """Apply a baseline to a run's results, one page at a time (a batch streams them): mark the findings it knows,
+    write every finding to `write_to` as the new baseline, and return how many findings fail the run. A run that
+    writes the baseline fails on none of its findings, since from then on they are all known (as ESLint's
+    --suppress-all and ruff's --add-noqa pass the run they record)."""
+    from auditor import baseline as baselines
+
+    records: list[dict[str, Any]] = []
+    count = 0
+    for page in pages:
+        if known is not None:
+            baselines.mark(known, [page])
+        if write_to is not None:
+            records.extend(baselines.entries([page]))
+        count += count_failing(page.get("findings") or [], config.fail_on)
+    if known is not None:
+        baselines.mark(known, [], site_findings)
+    if write_to is not None:
+        records.extend(baselines.entries([], site_findings))
+    count += count_failing(site_findings, config.fail_on)
+    if write_to is None:
+        return count
+    written = baselines.write(write_to, records)
+    click.echo(f"baseline: {written:,} findings written to {write_to}", err=True)
+    return 0
+
+
+def say_failing(where: str, failed: int, config: Config, baseline: bool, shows: str) -> None:
+    """One line on stderr on why a run whose report is elsewhere (a crawl, a batch) fails, and where to look."""
+    from auditor.wording import count
+
+    if failed:
+        new = " not in the baseline" if baseline else ""
+        click.echo(
+            f"{where}: {count(failed, 'finding')} at or above {config.fail_on}{new}; {shows} shows them", err=True
+        )

@@ -7,6 +7,7 @@ site result."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from itertools import pairwise
 from typing import Any
@@ -162,3 +163,93 @@ def site_charts(site: dict[str, Any]) -> dict[str, str]:
         ),
         "placements": rows(breakdown, "Disclosure, pages by what they show"),
     }
+
+
+# Marks and dashes that tell a trend's lines apart without their colour
+_MARKERS = ("circle", "square", "diamond")
+_DASHES = ("", "6 3", "2 3")
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    if shape == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>'
+    if shape == "diamond":
+        corners = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+        return f'<polygon points="{corners}" fill="{colour}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+
+
+def trend(
+    points: list[tuple[str, str]],
+    series: list[tuple[str, str, list[float | None]]],
+    title: str,
+    y_title: str,
+    top: float | None = None,
+    shown: Callable[[float], str] = lambda v: f"{v:,.0f}",
+) -> str:
+    """Lines over a site's crawls: `points` are the crawls (tick label, hover text), `series` the lines (name,
+    colour, one value a crawl, None where a crawl has none: the line breaks there). The y axis runs from 0 to
+    `top` (the largest value when None); each line has its own mark and dash, a legend when there are several,
+    its last value written at its end, and a hover text on every point."""
+    values = [v for _, _, vs in series for v in vs if v is not None]
+    peak = top if top is not None else max(values, default=0.0)
+    peak = peak or 1.0
+    legend = 20 * len(series) if len(series) > 1 else 0
+    top_y = TOP + legend
+    base = top_y + PLOT
+    width = WIDTH - LEFT - RIGHT - 40  # room on the right for the last values
+    n = len(points)
+
+    def x(i: int) -> float:
+        return LEFT + 8 + (width * i / (n - 1) if n > 1 else width / 2)
+
+    def y(v: float) -> float:
+        return base - PLOT * min(v, peak) / peak
+
+    parts = [
+        f'<line class="axis" x1="{LEFT}" y1="{top_y - 6}" x2="{LEFT}" y2="{base}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"/>',
+        f'<text class="tick" x="{LEFT - 6}" y="{base + 4}" text-anchor="end">{escape(shown(0))}</text>',
+        f'<text class="tick" x="{LEFT - 6}" y="{top_y + 4}" text-anchor="end">{escape(shown(peak))}</text>',
+        f'<text class="axis-title" transform="rotate(-90 14 {top_y + PLOT / 2})" x="14" y="{top_y + PLOT / 2}" '
+        f'text-anchor="middle">{escape(y_title)}</text>',
+        f'<text class="axis-title" x="{LEFT + (WIDTH - LEFT - RIGHT) / 2}" y="{base + 42}" '
+        f'text-anchor="middle">crawl</text>',
+    ]
+    # at most about six tick labels, the first and the last always among them (and none crowding the last): a
+    # year of weekly crawls stays legible
+    every = max(1, -(-n // 6))
+    for i, (label, _) in enumerate(points):
+        if (i % every == 0 and n - 1 - i >= every) or i == n - 1:
+            parts.append(
+                f'<text class="tick" x="{x(i):.1f}" y="{base + 18}" text-anchor="middle">{escape(label)}</text>'
+            )
+    summary = []
+    for k, (name, colour, line) in enumerate(series):
+        shape, dash = _MARKERS[k % len(_MARKERS)], _DASHES[k % len(_DASHES)]
+        if legend:
+            ly = 4 + 20 * k
+            parts.append(
+                f'<line x1="{LEFT}" y1="{ly + 8}" x2="{LEFT + 24}" y2="{ly + 8}" stroke="{colour}" stroke-width="2" '
+                f'stroke-dasharray="{dash}"/>{_marker(shape, LEFT + 12, ly + 8, colour)}'
+                f'<text class="label" x="{LEFT + 32}" y="{ly + 13}">{escape(name)}</text>'
+            )
+        run: list[str] = []
+        for i, v in enumerate([*line, None]):  # a None ends a run of the line
+            if v is None:
+                if len(run) > 1:
+                    parts.append(
+                        f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="2" '
+                        f'stroke-dasharray="{dash}"/>'
+                    )
+                run = []
+                continue
+            run.append(f"{x(i):.1f},{y(v):.1f}")
+            hover = f"{name}: {shown(v)} ({points[i][1]})"
+            parts.append(f"<g><title>{escape(hover)}</title>{_marker(shape, x(i), y(v), colour)}</g>")
+        known = [(i, v) for i, v in enumerate(line) if v is not None]
+        if known:
+            i, v = known[-1]
+            parts.append(f'<text class="count" x="{x(i) + 8:.1f}" y="{y(v) + 4:.1f}">{escape(shown(v))}</text>')
+            summary.append(f"{name}: {shown(known[0][1])} to {shown(v)}" if len(known) > 1 else f"{name}: {shown(v)}")
+    return _svg(title, "; ".join(summary) or "no values", base + 50, "".join(parts))

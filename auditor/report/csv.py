@@ -23,7 +23,7 @@ COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: page text must not (CSV injection). A CSV is
     also read with cat and less, so control characters from a page are shown, not run, as in the text report;
     line breaks are kept (a quoted cell may hold several lines, and a terminal only moves to the next)."""
@@ -48,5 +48,5 @@ def render(pages: Iterable[dict[str, Any]]) -> str:
         findings = page.get("findings") or [{}]
         for finding in findings:
             row = [*head, finding.get("rule"), finding.get("severity"), finding.get("message"), finding.get("selector")]
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([cell(v) for v in row])
     return out.getvalue()

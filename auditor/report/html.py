@@ -267,21 +267,27 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def render(result: dict[str, Any]) -> str:
-    """The report for a page result or a site result (schema auditor/page@1 or auditor/site@1)."""
+def render_template(name: str, context: dict[str, Any]) -> str:
+    """A report of this environment: its template with the report's script and the script's hash for the CSP
+    (the page, site, diff and history reports all render with it)."""
     env = _environment()
     script = env.get_template("report.js").render()
-    context: dict[str, Any] = {"script": script, "script_hash": _script_hash(script)}
+    return env.get_template(name).render({**context, "script": script, "script_hash": _script_hash(script)})
+
+
+def render(result: dict[str, Any]) -> str:
+    """The report for a page result or a site result (schema auditor/page@1 or auditor/site@1)."""
     if str(result.get("schema", "")).startswith("auditor/site@"):
         rows = site_rows(result)
-        context.update(
-            site=result,
-            rows=rows,
-            heading=site_heading(result),
-            grade=site_grade(result),
-            charts=charts.site_charts(result),
-            anchors={r["page"].get("url"): f"p{i}" for i, r in enumerate(rows, 1)},
+        return render_template(
+            "site.html.j2",
+            {
+                "site": result,
+                "rows": rows,
+                "heading": site_heading(result),
+                "grade": site_grade(result),
+                "charts": charts.site_charts(result),
+                "anchors": {r["page"].get("url"): f"p{i}" for i, r in enumerate(rows, 1)},
+            },
         )
-        return env.get_template("site.html.j2").render(context)
-    context.update(page=result)
-    return env.get_template("page.html.j2").render(context)
+    return render_template("page.html.j2", {"page": result})

@@ -61,23 +61,31 @@ def _where(finding: dict[str, Any], page: dict[str, Any]) -> str:
     return f"at {selector}" + (f": “{quote}”" if quote else "")
 
 
-def _indented(console: Console, text: str, style: str = "", indent: int = 4) -> None:
+def show_wrapped(console: Console, text: str, style: str = "", indent: int = 4) -> None:
     """The text wrapped at words under a head line, with no trailing spaces to copy with it."""
     for line in textwrap.wrap(text, max(20, console.width - indent), break_on_hyphens=False):
         console.print(Text(" " * indent + line, style=style))
 
 
-def _finding(console: Console, f: dict[str, Any], page: dict[str, Any] | None) -> None:
-    """A finding as a block: what, how it reads, then where; a table column would wrap each of them."""
+def show_finding(console: Console, f: dict[str, Any], page: dict[str, Any] | None = None) -> None:
+    """A finding as a block: what, how it reads, then where; a table column would wrap each of them (the diff
+    shows its findings this way too)."""
     head = Text("  ")
     head.append(visible(f["severity"]).upper(), style=_STYLE.get(f["severity"], ""))
     head.append("  " + visible(f.get("title") or f["rule"]), style="bold")
     taken = f", {points(f.get('weight'))}" if f.get("weight") else ""  # nothing rather than "no points"
     head.append(f"  {visible(f['rule'])}{taken}", style="dim")
+    if f.get("baseline") is True:  # known from --baseline: shown, but it does not fail the run
+        head.append("  known", style="bold dim")
     console.print(head)
-    _indented(console, visible(f["message"]))
+    show_wrapped(console, visible(f["message"]))
     if page is not None:
-        _indented(console, visible(_where(f, page)), "dim")
+        show_wrapped(console, visible(_where(f, page)), "dim")
+
+
+def _known(findings: Iterable[dict[str, Any]]) -> int:
+    """How many of the findings a baseline knows (`"baseline": true`)."""
+    return sum(1 for f in findings if f.get("baseline") is True)
 
 
 def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -> None:
@@ -107,7 +115,7 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
     if findings:
         console.print()
     for f in findings:
-        _finding(console, f, page)
+        show_finding(console, f, page)
     if not findings:
         console.print("  [green]no findings[/green]")
     if verbose:
@@ -137,7 +145,7 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
     coverage = m.get("disclosure_coverage")
     heading = site_heading(site)
     console.print(Text.assemble((visible(heading["title"]), "bold"), "  site score ", (f"{site['score']}/100", "bold")))
-    _indented(console, visible(heading["subtitle"]), "dim", indent=2)
+    show_wrapped(console, visible(heading["subtitle"]), "dim", indent=2)
     console.print("  " + _safe(pages_line(m)))
     selling = m["pages_with_affiliate_links"]
     console.print(
@@ -148,7 +156,7 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
     if site["findings"]:
         console.print()
     for f in site["findings"]:
-        _finding(console, f, None)
+        show_finding(console, f, None)
     pages = sorted((p for p in site["pages"] if not p.get("error")), key=lambda p: p["score"])[:worst]
     if pages:
         table = Table(
@@ -168,7 +176,9 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
                 Text(visible(p["url"]), overflow="fold"),
                 str(p["metrics"].get("affiliate_links", 0)),
                 Text(visible(disclosure_line(p))),
-                str(len(p["findings"])),
+                f"{len(p['findings'])}, {_known(p['findings'])} known"
+                if _known(p["findings"])
+                else str(len(p["findings"])),
             )
         console.print(table)
     failed = [p for p in site["pages"] if p.get("error")]
