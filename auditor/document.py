@@ -174,6 +174,29 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     return data.decode("cp1252", errors="replace"), "cp1252", True
 
 
+# What may stay in <head>; anything else ends it, as in a browser (WHATWG HTML, the "in head" insertion mode)
+HEAD_TAGS = frozenset(("title", "meta", "link", "style", "script", "base", "noscript", "template"))
+
+
+def _end_head(root: etree._Element) -> None:
+    """Move content that libxml2 left inside <head> to the start of <body>, where a browser puts it. libxml2 does
+    not know HTML5's elements, so in a page without <head> and <body> tags (`<html><title>..</title><main>..`) the
+    <main> with the whole article and its links stayed in the head, which the walk skips: the page had no links."""
+    head = root.find("head")
+    if head is None:
+        return
+    first = next((c for c in head if isinstance(c.tag, str) and c.tag not in HEAD_TAGS), None)
+    if first is None:
+        return
+    moved = [first, *first.itersiblings()]
+    body = root.find("body")
+    if body is None:
+        body = etree.Element("body")
+        head.addnext(body)
+    for i, element in enumerate(moved):
+        body.insert(i, element)  # an element has one parent: inserting it moves it, with its tail text
+
+
 def parse(data: bytes, declared_encoding: str | None = None) -> Document:
     """Parse page bytes into an lxml tree; raise InputError for input that is not an HTML page."""
     text, codec, guessed = decode(data, declared_encoding)
@@ -190,6 +213,7 @@ def parse(data: bytes, declared_encoding: str | None = None) -> Document:
         raise InputError(f"the page cannot be parsed as HTML ({exc})") from None
     if root is None:
         raise InputError("the page cannot be parsed as HTML")
+    _end_head(root)
     notes: tuple[str, ...] = ()
     if any("Excessive depth" in entry.message for entry in parser.error_log):
         notes = (f"the page nests elements deeper than {MAX_DEPTH:,} levels; content below that depth was not read",)

@@ -248,3 +248,17 @@ def test_the_script_scan_reads_what_the_pipeline_reads() -> None:
     root.find(".//script").append(etree.Element("b"))  # a script with a child element (built in code)
     assert scan()(page_scripts(root)) is None
     assert layout.script_words(SCRIPT_WORDS)(page_scripts(root)) == [{"geni.us"}]
+
+
+def test_content_left_in_head_by_the_parser_is_read_as_the_body() -> None:
+    # libxml2 knows no <main>: without <head> and <body> tags it kept the article in <head>, and the page had no links
+    from auditor import audit_html
+
+    html = (
+        b'<html><title>Kettles</title><meta charset="utf-8"><main><p>The kettle boils in three minutes.</p>'
+        b'<a href="https://www.amazon.com/dp/B000TEST?tag=site-20">Buy it on Amazon</a></main></html>'
+    )
+    result = audit_html(html, url="https://example.com/kettles")
+    assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
+    assert result.title == "Kettles"
+    assert "The kettle boils in three minutes." in [b.text for b in result.blocks]
