@@ -8,13 +8,13 @@ survives edits of the page that do not touch it. Plain functions of result dicts
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import AuditError, InputError
+from auditor.errors import InputError
+from auditor.files import write_whole
 from auditor.identity import Identity, identities, match
 
 SCHEMA = "auditor/baseline@1"
@@ -39,13 +39,7 @@ def write(path: Path, records: Iterable[dict[str, Any]]) -> int:
     Records are sorted so that the file, kept under version control, changes only where findings do."""
     listed = sorted(records, key=lambda r: (r["page"], r["rule"], r["text"], r["selector"], r["nth"]))
     text = json.dumps({"schema": SCHEMA, "findings": listed}, ensure_ascii=False, indent=1) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise AuditError(f"cannot write the baseline {path}: {exc.strerror or exc}") from None
+    write_whole(path, text, "the baseline")
     return len(listed)
 
 

@@ -12,6 +12,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditError, ConfigError, InputError
+from auditor.files import write_whole
 from auditor.report.render import FORMATS
 
 SEVERITY_CHOICE = click.Choice(["info", "warning", "error"])
@@ -53,14 +54,7 @@ def write_output(text: str, output: str | None, force: bool) -> None:
         click.echo(text, nl=not text.endswith("\n"))
         return
     refuse_overwrite(output, force)
-    path = Path(output)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_whole(Path(output), text)
 
 
 def refuse_overwrite(output: str | None, force: bool) -> None:

@@ -13,7 +13,6 @@ compared per fetched page. Median of 3 passes.
 from __future__ import annotations
 
 import contextlib
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -24,27 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import static_site
-from benchmarks.common import ROOT, machine
+from benchmarks.common import ROOT, free_port, machine, wait_for
 
 CONCURRENCY = 16
 DEPTH = 30
 ARTICLES = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit("the site server did not start")
 
 
 def ours(base: str) -> tuple[int, float]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from benchmarks.common import ROOT, machine
+from benchmarks.common import ROOT, free_port, machine, wait_for
 
 ARTICLES = 500
 SECTIONS = 25  # the home page links 25 section pages, each links 20 articles: every article is 2 clicks deep
@@ -135,22 +134,6 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit("the site server did not start")
-
-
 def crawl(base: str, db: Path, since: Path | None = None) -> float:
     """Seconds for one `auditor crawl` process, start to exit."""
     command = [
@@ -177,7 +160,7 @@ def main(passes: int = 3) -> None:
     server = subprocess.Popen([sys.executable, "-m", "benchmarks.recrawl", "serve", str(port)], cwd=ROOT)
     runs: dict[str, list[float]] = {"first": [], "again": []}
     try:
-        wait_for(port)
+        wait_for(port, 30.0)
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as folder:
             for i in range(passes):  # interleaved, so that both see the same machine

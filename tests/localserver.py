@@ -42,20 +42,14 @@ class QuietServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(routes: dict[str, Route]) -> Iterator[str]:
-    """Serve the routes on 127.0.0.1 (never any other address); yields the base URL."""
+def serve_with(answer: Route) -> Iterator[str]:
+    """Serve every GET with `answer` on 127.0.0.1 (never any other address); yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            route = routes.get(path)
-            if route is None:
-                send(self, 404, b"<h1>not found</h1>")
-            else:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    route(self)
+            answer(self)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -68,6 +62,22 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve(routes: dict[str, Route]) -> Iterator[str]:
+    """Serve the routes on 127.0.0.1 (never any other address); yields the base URL."""
+
+    def dispatch(handler: BaseHTTPRequestHandler) -> None:
+        route = routes.get(handler.path.split("?", 1)[0])
+        if route is None:
+            send(handler, 404, b"<h1>not found</h1>")
+        else:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                route(handler)
+
+    with serve_with(dispatch) as base:
+        yield base
 
 
 def closed_port() -> int:

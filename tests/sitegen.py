@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
-from .localserver import QuietServer, send
+from .localserver import QuietServer, send, serve_with
 
 WORDS = (
     "kettle coffee grinder filter brew water temperature spout handle pour bloom roast bean acidity body aroma "
@@ -241,26 +241,10 @@ class Site:
 @contextmanager
 def serve_site(site: Site) -> Iterator[str]:
     """Serve the site on 127.0.0.1 (never any other address); yields its base URL."""
-    base_holder: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            site.answer(self, base_holder[0])
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    base_holder.append(f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base_holder[0]
-    finally:
-        server.shutdown()
-        server.server_close()
+    base_holder: list[str] = []  # the pages link to the base, known once the server has its port
+    with serve_with(lambda handler: site.answer(handler, base_holder[0])) as base:
+        base_holder.append(base)
+        yield base
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from auditor.cli import main
 from auditor.diff import compare, fails
 from auditor.report.diff import render
 
+from .browser import chromium, opened
 from .localserver import send, serve
 
 DISCLOSURE = "<p>We earn a commission when you buy through the links on this page, at no extra cost to you.</p>"
@@ -254,38 +254,17 @@ def test_page_text_cannot_run_in_any_format() -> None:
     assert next(csv.reader(io.StringIO(render(diff, "csv").splitlines()[1])))[3] == "warning"
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as instance:
         yield instance
-        instance.close()
-
-
-def opened(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]]]:
-    """The report in a new browser tab, with what it said on the console, asked for and popped up."""
-    page = browser.new_context().new_page()
-    seen: dict[str, list[str]] = {"console": [], "requests": [], "dialogs": []}
-    page.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: seen["console"].append(str(e)))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, seen
 
 
 def test_the_html_diff_opens_clean_in_a_browser(crawls: tuple[Path, Path], browser: Any, tmp_path: Path) -> None:
     report = tmp_path / "diff.html"
     code, _, err = invoke("diff", *map(str, crawls), "--format", "html", "-o", str(report))
     assert code == 0, err
-    page, seen = opened(browser, report)
+    page, seen = opened(browser.new_context(), report)
     assert seen == {"console": [], "requests": [report.as_uri()], "dialogs": []}  # no request to any other host
     assert page.evaluate("document.documentElement.classList.contains('js')")  # its script ran under the CSP
     assert page.locator("h2").all_inner_texts()[:3] == ["New findings, worst first", "Fixed findings", "Pages added"]
@@ -296,7 +275,7 @@ def test_the_html_diff_opens_clean_in_a_browser(crawls: tuple[Path, Path], brows
 def test_hostile_text_stays_text_in_the_browser(browser: Any, tmp_path: Path) -> None:
     report = tmp_path / "hostile.html"
     report.write_text(render(hostile_diff(), "html"), encoding="utf-8")
-    page, seen = opened(browser, report)
+    page, seen = opened(browser.new_context(), report)
     assert seen == {"console": [], "requests": [report.as_uri()], "dialogs": []}
     assert "<script>alert(1)</script>" in page.locator("section.rule .finding").first.inner_text()
     page.context.close()

@@ -10,8 +10,7 @@ import re
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler
@@ -28,7 +27,7 @@ from auditor.crawl import Crawler, Settings
 from auditor.history import history, summary_of
 from auditor.store import CrawlLock, Store
 
-from .localserver import QuietServer, send
+from .localserver import send, serve_with
 from .sitegen import article_body
 
 ARTICLES = 8
@@ -132,25 +131,8 @@ class Pages:
         self.conditional.clear()
 
 
-@contextmanager
-def serve(pages: Pages) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            pages.answer(self)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve(pages: Pages) -> AbstractContextManager[str]:
+    return serve_with(pages.answer)
 
 
 def crawl(base: str, db: Path, since: Path | None = None) -> Crawler:

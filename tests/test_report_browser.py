@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,11 @@ from auditor.report.html import render
 from auditor.rulefiles import load_rules
 from auditor.site import assemble, from_results
 
+from .browser import CHROMIUM, chromium, opened
 from .conftest import CORPUS, SAMPLES, corpus_rows
 from .sitegen import Site
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 COLOURS = {"editorial": "rgb(0, 114, 178)", "affiliate": "rgb(213, 94, 0)", "disclosure": "rgb(0, 158, 115)"}
 # A long real review: 51 tools, ~100 affiliate links of several networks, ~390 blocks, findings of six rules
@@ -36,21 +35,8 @@ WIDTHS = (400, 1400)  # a phone and a wide screen
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-default-apps",
-            ],
-        )
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture(autouse=True)
@@ -125,15 +111,7 @@ def open_report(
         path = tmp_path / "report.html"
         path.write_text(html, encoding="utf-8")
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    seen: dict[str, list[str]] = {"console": [], "requests": [], "dialogs": []}
-    page.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: seen["console"].append(str(e)))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, seen
+    return opened(context, path)
 
 
 def only_itself(seen: dict[str, list[str]], path: Path) -> bool:
