@@ -24,6 +24,21 @@ _URL_USERINFO = re.compile(
 _TEXT_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.\-]*:[/\\]{2})[^/\\?#\s\"'<>]*@", re.I)
 
 
+def is_site(result: dict[str, Any]) -> bool:
+    """Whether a result is a site's (auditor/site@1) rather than a page's."""
+    return str(result.get("schema", "")).startswith("auditor/site@")
+
+
+def pages_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A site result's pages, or a page result as the one page."""
+    return list(result.get("pages") or []) if is_site(result) else [result]
+
+
+def site_findings_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A site result's own findings (none for a page result)."""
+    return list(result.get("findings") or []) if is_site(result) else []
+
+
 def strip_credentials(url: str) -> str:
     """The URL less its user name and password: a result is shared and published, a password in it must not be.
     The rest stays as written, so a raw href is still the attribute as the page wrote it."""

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypeGuard
 
-from auditor.contract import tool
+from auditor.contract import is_site, pages_of, site_findings_of, tool
 from auditor.identity import Identity, identities, match, text_hash
 from auditor.models import SEVERITY_RANK
 
@@ -29,8 +29,8 @@ _OWN_TEXT = frozenset(("editorial",))
 def compare(old: dict[str, Any], new: dict[str, Any], old_source: str = "", new_source: str = "") -> dict[str, Any]:
     """The diff of two page or site results (the old run first)."""
     before, after = _by_url(old), _by_url(new)
-    left = identities(_audited(before.values()), _site_findings(old))
-    right = identities(_audited(after.values()), _site_findings(new))
+    left = identities(_audited(before.values()), site_findings_of(old))
+    right = identities(_audited(after.values()), site_findings_of(new))
     pairs, added, gone = match((i for i, _, _ in left), (i for i, _, _ in right))
     found_old = {id(i): f for i, f, _ in left}
     found_new = {id(i): f for i, f, _ in right}
@@ -78,19 +78,11 @@ def fails(diff: dict[str, Any], severity: str) -> bool:
     return any(SEVERITY_RANK.get(f["severity"], 0) >= SEVERITY_RANK[severity] for f in diff["findings"]["new"])
 
 
-def _pages(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(result.get("pages") or []) if _is_site(result) else [result]
-
-
-def _is_site(result: dict[str, Any]) -> bool:
-    return str(result.get("schema", "")).startswith("auditor/site@")
-
-
 def _by_url(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The pages by URL; where a batch holds one URL twice, the first audited copy stands for it (two copies of
     one page would be matched against each other's findings)."""
     pages: dict[str, dict[str, Any]] = {}
-    for page in _pages(result):
+    for page in pages_of(result):
         url = str(page.get("url", ""))
         if url not in pages or (pages[url].get("error") is not None and page.get("error") is None):
             pages[url] = page
@@ -105,15 +97,11 @@ def _audited(pages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for p in pages if _audited_page(p)]
 
 
-def _site_findings(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(result.get("findings") or []) if _is_site(result) else []
-
-
 def _source(result: dict[str, Any], source: str, pages: int) -> dict[str, Any]:
     return {
         "source": source,
         "schema": result.get("schema"),
-        "start_url": result.get("start_url") if _is_site(result) else result.get("url"),
+        "start_url": result.get("start_url") if is_site(result) else result.get("url"),
         "pages": pages,
         "score": result.get("score"),
     }
@@ -224,7 +212,7 @@ def _count_findings(page: dict[str, Any] | None) -> int | None:
 
 def _numbers(result: dict[str, Any]) -> dict[str, Any]:
     """The site numbers of a site result as its metrics give them; for one page, the same numbers of that page."""
-    if _is_site(result):
+    if is_site(result):
         metrics = result.get("metrics") or {}
         numbers = {key: metrics.get(key) for key in SITE_NUMBERS}
         numbers["placements"] = dict(metrics.get("placements") or {})

@@ -213,8 +213,3 @@ def _cap(findings: list[Finding]) -> list[Finding]:
 def score(findings: Iterable[Finding]) -> int:
     """100 minus the weight of every finding, not below 0."""
     return max(0, 100 - sum(f.weight for f in findings))
-
-
-def worst(findings: Iterable[Finding]) -> int:
-    """The highest severity rank among the findings (0 when there are none)."""
-    return max((SEVERITY_RANK[f.severity] for f in findings), default=0)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.config import Config
+from auditor.contract import is_site
 from auditor.errors import InputError
 from auditor.models import Finding, Site
 
@@ -180,7 +181,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
     if isinstance(data, list):
         items = [check_page(d, f"{source}: item {i}") for i, d in enumerate(data, 1)]
         return _assembled(site.from_results(items), config, source)
-    if isinstance(data, dict) and str(data.get("schema", "")).startswith("auditor/site@"):
+    if isinstance(data, dict) and is_site(data):
         listed = data.get("pages")
         if not isinstance(listed, list):
             raise InputError(f"{source}: site result without a list of pages")

@@ -127,9 +127,9 @@ def read_baseline(baseline: Path | None, write_to: Path | None) -> Known | None:
 
 def result_parts(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A page or site result's pages and site findings."""
-    if str(result.get("schema", "")).startswith("auditor/site@"):
-        return list(result["pages"]), list(result["findings"])
-    return [result], []
+    from auditor.contract import pages_of, site_findings_of
+
+    return pages_of(result), site_findings_of(result)
 
 
 def gate(

@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from auditor.contract import is_site
 from auditor.errors import ConfigError
 from auditor.report.labels import disclosure_line, number, percent, plain
 from auditor.wording import count
@@ -120,7 +121,7 @@ def headline(diff: dict[str, Any]) -> list[str]:
     pages = [f"{s['pages_added']:,} added", f"{s['pages_removed']:,} removed", f"{s['pages_changed']:,} changed"]
     pages += [f"{s['pages_not_audited']:,} not audited this time"] if s["pages_not_audited"] else []
     pages += [f"{s['pages_audited_again']:,} audited again"] if s["pages_audited_again"] else []
-    scope = "site score" if str(diff["new"].get("schema", "")).startswith("auditor/site@") else "score"
+    scope = "site score" if is_site(diff["new"]) else "score"
     return [
         f"{scope} {change(diff['site']['score'])} · {findings}",
         f"pages: {', '.join(pages)}, {s['pages_unchanged']:,} unchanged",

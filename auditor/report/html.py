@@ -23,6 +23,7 @@ import jinja2
 import markupsafe
 
 from auditor import __version__
+from auditor.contract import is_site
 from auditor.report import charts, labels
 from auditor.report.grading import grade
 from auditor.report.labels import (
@@ -277,7 +278,7 @@ def render_template(name: str, context: dict[str, Any]) -> str:
 
 def render(result: dict[str, Any]) -> str:
     """The report for a page result or a site result (schema auditor/page@1 or auditor/site@1)."""
-    if str(result.get("schema", "")).startswith("auditor/site@"):
+    if is_site(result):
         rows = site_rows(result)
         return render_template(
             "site.html.j2",

@@ -10,16 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from auditor.contract import is_site, pages_of
 from auditor.errors import ConfigError
-
-
-def pages_of(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(result["pages"]) if is_site(result) else [result]
-
-
-def is_site(result: dict[str, Any]) -> bool:
-    return str(result.get("schema", "")).startswith("auditor/site@")
-
 
 # The encoder escapes C0 control characters but writes C1 ones (U+009B is a one-character ESC [ to some
 # terminals) and bidirectional overrides as they are: written as \u escapes, the JSON means the same and a
