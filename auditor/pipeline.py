@@ -6,6 +6,7 @@ it found it: the cycle collector is tuned, where that pays, by the crawl and bat
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -390,11 +391,9 @@ def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> li
     page's content, which may name a widget's address without loading it: it is not read."""
     scripts = [s for s in scripts if (s.get("type") or "").strip().lower() != "application/ld+json"]
     held = catalogue.script_words(scripts)
-    if not any(held):
-        return []
     found: list[AutoAffiliateScript] = []
     texts: dict[int, str] = {}
-    for service in catalogue.scripts:
+    for service in catalogue.scripts if any(held) else ():
         for i, words in enumerate(held):
             if words.isdisjoint(service.contains):
                 continue
@@ -405,7 +404,41 @@ def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> li
                 shown = texts[i][max(0, match.start() - 30) : match.end() + 30]
                 found.append(AutoAffiliateScript(service.id, " ".join(shown.split())))
                 break
-    return found
+    named = {s.service for s in found}
+    return found + [w for w in _programme_widgets(scripts, catalogue) if w.service not in named]
+
+
+def _programme_widgets(scripts: list[etree._Element], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
+    """Widgets of the programmes in the catalogue that no service entry names: a script served from a programme's
+    own host and configured with the publisher's id under the programme's id parameter (an attribute, a
+    `data-*` value or its configuration: "partnerId" for `partner_id`). Programmes render their tours, hotels
+    and products this way, each link carrying the id; named "<programme>_widget"."""
+    found: dict[str, AutoAffiliateScript] = {}
+    for script in scripts:
+        src = (script.get("src") or "").strip()
+        if not src.lower().startswith(("http:", "https:", "//")):
+            continue
+        try:
+            host = (urlsplit("https:" + src if src.startswith("//") else src).hostname or "").lower()
+        except ValueError:
+            continue
+        for net in networks.host_facts(catalogue, host)[0] if host else ():
+            if not net.params or f"{net.id}_widget" in found:
+                continue
+            settings = [f"{k!s}={v!s}" for k, v in script.attrib.items() if k != "src"]
+            said = " ".join([*settings, src, layout.script_text(script)])
+            match = _id_setting(net.params).search(said)
+            if match:
+                found[f"{net.id}_widget"] = AutoAffiliateScript(f"{net.id}_widget", f"{host}: {match.group(0)[:60]}")
+    return list(found.values())
+
+
+@cache
+def _id_setting(params: frozenset[str]) -> re.Pattern[str]:
+    """A setting of one of a programme's id parameters to a value, as a query, an attribute or a script's
+    configuration writes it: `partner_id=X`, `data-partner-id="X"`, `'partnerId': 'X'`."""
+    names = "|".join(sorted(re.escape(p).replace("_", "[_-]?") for p in params))
+    return re.compile(rf"(?<![a-z])(?:{names})(?![a-z])[\"']?\s*[:=]\s*[\"']?[\w-]{{2,}}", re.I)
 
 
 def metrics(page: Page, unresolved: Sequence[str]) -> dict[str, object]:

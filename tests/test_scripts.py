@@ -56,3 +56,43 @@ def test_a_page_that_only_names_the_address_has_no_script(service: str, embed: s
     head = f'<script type="application/ld+json">{described}</script>'
     link = f'<p><a href="{address if address.startswith("http") else "https://example.com/"}">the widget</a></p>'
     assert service not in _services(head, link)
+
+
+# A programme's own widget that no [[script]] entry names: the loader is on a host of the programme (Booking.com's
+# `aid`, here on a made-up widget host of booking.com) and its configuration carries the programme's id parameter.
+_UNNAMED = (
+    '<script src="https://widgets.booking.com/loader.js" data-aid="1596094"></script>',
+    "<script src=\"https://widgets.booking.com/loader.js\" onload=\"W.init({'aid': '1596094'})\"></script>",
+)
+
+
+@pytest.mark.parametrize("embed", _UNNAMED)
+def test_a_programmes_own_widget_configured_with_its_id_is_found(embed: str) -> None:
+    assert "booking_widget" in _services(embed)
+
+
+@pytest.mark.parametrize(
+    "embed",
+    [
+        '<script src="https://widgets.booking.com/loader.js"></script>',  # no id: the programme's own page script
+        '<script src="https://widgets.booking.com/loader.js" data-said="12"></script>',  # another parameter
+        '<script src="https://cdn.example/loader.js" data-aid="1596094"></script>',  # not the programme's host
+    ],
+)
+def test_a_script_without_the_programmes_host_and_id_is_no_widget(embed: str) -> None:
+    assert not {s for s in _services(embed) if s.endswith("_widget")}
+
+
+def test_the_widget_is_found_without_knowledge_met_on_the_page() -> None:
+    """The rule needs no [[script]] entry: with the GetYourGuide entry held out, its v2 embed is still found."""
+    from auditor.config import Config
+
+    embed = (
+        '<script async src="//widget.getyourguide.com/v2/core.js" '
+        "onload=\"GYG.Widget(el, {'currency': 'EUR', 'partnerId': 'YBX1SD2'});\"></script>"
+    )
+    page = f"<html><head>{embed}</head><body><main>{_ARTICLE}</main></body></html>"
+    config = Config(held_out=frozenset({"unterwegsinberlin.de"}))
+    found = audit_html(page, url="https://travel.example/walk/", config=config).scripts
+    assert [s.service for s in found] == ["getyourguide_widget"]
+    assert "partnerId" in found[0].evidence
