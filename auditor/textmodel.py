@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from math import log
-from typing import TYPE_CHECKING, Any, NamedTuple
+from math import log, sqrt
+from typing import Any, NamedTuple
 
 from auditor import native
 from auditor.language import STOPWORDS
 from auditor.models import Block, Page
-
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
 
 # a sentence ends at its mark; closing quotes and brackets after the mark, and the space, are dropped
 _SENTENCE_END = re.compile(r"([.!?…])[\"'”’)\]]*\s+(?=\S)")
@@ -84,47 +82,55 @@ def sentences(page: Page) -> list[Sentence]:
     return list(cached)
 
 
-def vectorize(texts: Sequence[str]) -> csr_matrix:
-    """L2-normalised TF-IDF rows (word unigrams and bigrams, sublinear tf); IDF is learnt from these texts."""
-    import sklearn
-    from sklearn.feature_extraction.text import TfidfVectorizer
+# TF-IDF written out, not scikit-learn's vectoriser: a page compares at most a few hundred short sentences, which
+# takes a few dictionaries, while importing the vectoriser took 1.3 s of every command's start and left some 70,000
+# objects (scikit-learn's and SciPy's) in the process, each visited by every full collection of the cycle collector.
+Vector = dict[str, float]
 
-    sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
-    vectorizer = TfidfVectorizer(
-        lowercase=True,
-        sublinear_tf=True,
-        ngram_range=(1, 1),
-        min_df=1,
-        token_pattern=None,
-        tokenizer=_TOKEN.findall,  # (not token_pattern: scikit-learn would compile it through re's shared cache)
-        dtype=_float32(),
-    )
-    try:
-        matrix: Any = vectorizer.fit_transform(texts)
-    except ValueError:  # every text empty or only one-letter words
-        from scipy.sparse import csr_matrix
 
-        return csr_matrix((len(texts), 1))
-    return matrix
+def vectorize(texts: Sequence[str]) -> list[Vector]:
+    """L2-normalised TF-IDF vectors of the texts (words of two or more letters, lowercased; sublinear tf,
+    1 + log(count); smoothed IDF learnt from these texts, ln((1 + n) / (1 + df)) + 1), term -> weight: the
+    weighting of scikit-learn's TfidfVectorizer(sublinear_tf=True)."""
+    counts = [Counter(_TOKEN.findall(text.lower())) for text in texts]
+    frequency = Counter(term for count in counts for term in count)
+    n = len(texts)
+    idf = {term: log((1 + n) / (1 + df)) + 1 for term, df in frequency.items()}
+    vectors = []
+    for count in counts:
+        weights = {term: (1 + log(k)) * idf[term] for term, k in count.items()}
+        norm = sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors.append({term: w / norm for term, w in weights.items()})
+    return vectors
+
+
+def cosines(rows: Sequence[Vector], columns: Sequence[Vector]) -> list[dict[int, float]]:
+    """For each row, its cosine similarity to each column that shares a term with it (the others are 0)."""
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for j, column in enumerate(columns):
+        for term, weight in column.items():
+            postings[term].append((j, weight))
+    found = []
+    for row in rows:
+        similar: dict[int, float] = defaultdict(float)
+        for term, weight in row.items():
+            for j, other in postings.get(term, ()):
+                similar[j] += weight * other
+        found.append(similar)
+    return found
 
 
 def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
     """The pairs (i < j) of texts whose TF-IDF cosine similarity (the `vectorize` model) is at least `threshold`."""
     if len(texts) < 2:
         return []
-    matrix = vectorize(texts)
-    similar = (matrix @ matrix.T).tocoo()
+    vectors = vectorize(texts)
     return sorted(
-        (int(i), int(j))
-        for i, j, value in zip(similar.row, similar.col, similar.data, strict=True)
-        if i < j and value >= threshold - 1e-6  # float32 products: an exact copy may score 0.99999994
+        (i, j)
+        for i, similar in enumerate(cosines(vectors, vectors))
+        for j, value in similar.items()
+        if i < j and value >= threshold - 1e-9  # an exact copy may score 0.9999999999999998
     )
-
-
-def _float32() -> Any:
-    import numpy
-
-    return numpy.float32
 
 
 def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:

@@ -3,6 +3,7 @@ the same compiled or not."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,3 +44,22 @@ def test_sentence_keys_are_the_pattern_keys(text: str) -> None:
     keys every sentence: typographic punctuation, combining marks, circled letters (symbols with a case), Roman
     numerals and mathematical letters (word characters beyond ASCII) are in the alphabet."""
     assert key_of(text) == textmodel._NON_WORD.sub(" ", text.lower()).strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(sentences, min_size=1, max_size=10))
+def test_tf_idf_weights_are_scikit_learns(texts: list[str]) -> None:
+    """The hand-written vectors weigh every word as scikit-learn's TfidfVectorizer does (sublinear tf, smoothed
+    IDF, L2 norm), the model the repetition thresholds were chosen with."""
+    sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+    reference = sklearn_text.TfidfVectorizer(sublinear_tf=True, token_pattern=None, tokenizer=textmodel._TOKEN.findall)
+    try:
+        matrix = reference.fit_transform(texts).toarray()
+    except ValueError:  # no word of two letters in any text
+        assert all(vector == {} for vector in textmodel.vectorize(texts))
+        return
+    vocabulary = reference.get_feature_names_out()
+    for row, vector in zip(matrix, textmodel.vectorize(texts), strict=True):
+        expected = {str(vocabulary[k]): float(w) for k, w in enumerate(row) if w}
+        assert vector.keys() == expected.keys()
+        assert all(abs(vector[t] - expected[t]) < 1e-9 for t in expected)

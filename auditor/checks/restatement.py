@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Block, Page
-from auditor.textmodel import Coverage, main_blocks, split_sentences, stemmed, vectorize
+from auditor.textmodel import Coverage, cosines, main_blocks, split_sentences, stemmed, vectorize
 from auditor.wording import clip
 
 DEFAULTS: Mapping[str, Any] = {
@@ -134,13 +134,13 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             continue
         # Both sides are compared word stem by word stem, with the light stemmer the novelty measure uses:
         # "model"/"models", "control"/"controls" are the same word to a reader, and were to `Coverage` already.
-        matrix = vectorize([stemmed(s) for _, s in section] + [stemmed(s) for _, s in passages])
-        similarity = (matrix[: len(section)] @ matrix[len(section) :].T).toarray()
-        best = similarity.argmax(axis=1)
+        vectors = vectorize([stemmed(s) for _, s in section] + [stemmed(s) for _, s in passages])
         novelty = Coverage([s for _, s in body])
         pairs = []
-        for row, col in enumerate(best):
-            score = float(similarity[row, col])
+        for row, similar in enumerate(cosines(vectors[: len(section)], vectors[len(section) :])):
+            # the most similar passage, the first of equals
+            col = min(similar, key=lambda j: (-similar[j], j), default=0)
+            score = similar.get(col, 0.0)
             covered = novelty.of(section[row][1])
             if score >= options["min_similarity"] and covered >= options["min_coverage"]:
                 pairs.append(
