@@ -14,6 +14,7 @@ that have one (`extraction/articlebody.json`) and, for the others, trafilatura's
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -73,6 +74,8 @@ COLUMNS: tuple[str, ...] = (
     "log_words_in_best",
     "container",
     "prose_in_container",
+    "id_unlikely",
+    "id_likely",
     *(f"tag_{tag}" for tag in (*TAGS, "h", "other")),
     *(f"region_{region}" for region in REGIONS),
     *(f"words_{b}+" for b in WORD_BINS),
@@ -84,6 +87,16 @@ COLUMNS: tuple[str, ...] = (
     ),
 )
 _SENTENCE_ENDS = frozenset('.!?:;"”»)')
+# The id of the nearest ancestor that has one (where a block's selector starts), read for the words that
+# Mozilla Readability's published heuristics take as signs of boilerplate (its "unlikely candidates" and
+# "negative" patterns: comments, sidebars, related links, sharing, promotions ...) and of content (its
+# "positive" pattern). Substrings, as Readability reads them: "div-comment-12", "post-481".
+_UNLIKELY_ID = re.compile(
+    "-ad-|banner|breadcrumbs|combx|comment|com-|community|contact|cover-wrap|disqus|extra|foot|gdpr|header|hidden|"
+    "legends|masthead|media|menu|meta|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|scroll|share|"
+    "shopping|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|tags|tool|widget|agegate|yom-remote"
+)
+_LIKELY_ID = re.compile("article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story")
 _TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
 _REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
 
@@ -151,6 +164,32 @@ def _carried_up(direct: dict[str, float]) -> dict[str, float]:
     return held
 
 
+def _unlikely(selector: str) -> bool:
+    """Whether the id a selector starts from reads as boilerplate."""
+    if selector[:1] != "#":
+        return False
+    ident = selector[1 : selector.find(" ")] if " " in selector else selector[1:]
+    return _UNLIKELY_ID.search(ident.lower()) is not None
+
+
+def _id_words(selectors: Sequence[str], count: int) -> list[numpy.ndarray]:
+    """Whether the id a block's selector starts from reads as boilerplate, and whether it reads as content."""
+    import numpy
+
+    unlikely, likely = numpy.zeros(count), numpy.zeros(count)
+    seen: dict[str, tuple[bool, bool]] = {}
+    for i, selector in enumerate(selectors):
+        if selector[:1] != "#":
+            continue
+        ident = selector[1 : selector.find(" ")] if " " in selector else selector[1:]
+        found = seen.get(ident)
+        if found is None:
+            lowered = ident.lower()
+            found = seen[ident] = (_UNLIKELY_ID.search(lowered) is not None, _LIKELY_ID.search(lowered) is not None)
+        unlikely[i], likely[i] = found
+    return [unlikely, likely]
+
+
 def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
     """The blocks' features, one row per block, one column per name of COLUMNS. Each raw value is read for all
     blocks at once (`map` over attribute getters and string methods runs in C; a Python loop over the blocks
@@ -200,7 +239,10 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
         if (cut := key.rfind(" > ")) >= 0:
             score[key[:cut]] = score.get(key[:cut], 0.0) + held_words / 2
     held = _carried_up(direct)
-    best = max(score, key=score.__getitem__) if score else None
+    # readability's best container, never one whose id reads as boilerplate (a long comment thread under a
+    # short post holds more prose than the post)
+    likely = [key for key in score if not _unlikely(key)] or list(score)
+    best = max(likely, key=score.__getitem__) if likely else None
     inside = best + " > " if best is not None else "\0"
     in_best = column(map(str.startswith, selectors, repeat(inside)))
     if best is not None:
@@ -255,6 +297,7 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
         log_words * in_best,
         container,
         is_prose * container,
+        *_id_words(selectors, count),
     ]
     bins = [(size >= b).astype(float) for b in WORD_BINS] + [(share >= b).astype(float) for b in LINK_BINS]
     ids: dict[str, int] = {}
