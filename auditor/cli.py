@@ -153,6 +153,7 @@ Examples:
   auditor audit https://example.com/best-kettles/
   auditor audit saved.html --url https://example.com/post/
   curl -s https://example.com/ | auditor audit - --url https://example.com/
+  auditor audit https://example.com/best-kettles/ --check-links
   auditor audit a.html b.html --fail-on warning
   auditor audit 'site/**/*.html' --format json -o results.jsonl
   auditor audit 'site/*.html' --format html -o pages.html
@@ -195,6 +196,20 @@ Exit status (the worst over all pages):
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds allowed for fetching a URL.")
 @click.option("--user-agent", help="User-Agent header for fetching.")
 @click.option("--encoding", help="The page's charset, over what the server or the page declares (e.g. utf-16-le).")
+@click.option(
+    "--check-links",
+    is_flag=True,
+    help="Also follow each affiliate link, cloak and short link of the page to its end, hop by hop and politely, to "
+    "find broken links, lost affiliate ids and redirect loops. Off by default: without it, nothing but the page is "
+    "fetched.",
+)
+@click.option(
+    "--resolve",
+    "resolve",
+    multiple=True,
+    metavar="HOST:PORT:ADDR",
+    help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
 def audit(
@@ -213,6 +228,8 @@ def audit(
     timeout: float | None,
     user_agent: str | None,
     encoding: str | None,
+    check_links: bool,
+    resolve: tuple[str, ...],
     verbose: bool,
 ) -> int:
     """Audit pages: each TARGET is a URL, an HTML file, a glob, or - for stdin (alone).
@@ -220,6 +237,7 @@ def audit(
     Quote a glob to have the auditor expand it: 'site/**/*.html' reaches into subfolders on every shell. Several
     TARGETs, or a glob, give one result per page, one after another; a page that cannot be audited gets an error
     line and the others go on."""
+    from auditor.addresses import parse as parse_addresses
     from auditor.config import load
     from auditor.contract import to_dict
     from auditor.document import codec_of
@@ -239,6 +257,7 @@ def audit(
         fail_on=fail_on, select=select, ignore=ignore, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent
     )
     known = read_baseline(baseline, write_baseline)
+    addresses = parse_addresses(resolve)
     if encoding is not None and codec_of(encoding) is None:
         raise AuditError(f"--encoding: {encoding!r} names no known character encoding")
     many = len(targets) > 1 or is_pattern(targets[0])
@@ -247,9 +266,15 @@ def audit(
     refuse_overwrite(output, force)  # before auditing, not after a long run
     terminal = output is None and sys.stdout.isatty()
     results = (
-        audit_each(expand(targets), config, encoding) if many else [audit_target(targets[0], url, config, encoding)]
+        audit_each(expand(targets), config, encoding, addresses)
+        if many
+        else [audit_target(targets[0], url, config, encoding, addresses)]
     )
     pages = [to_dict(r) for r in results]
+    if check_links:
+        from auditor.linkcheck import check_pages
+
+        pages = check_pages(pages, config, addresses)
     failed = gate(pages, [], config, known, write_baseline)  # before rendering: the reports show what is known
     # one page: its report alone, as before several were taken
     text = render_many(pages, fmt, terminal, verbose, config) if many else render(pages[0], fmt, terminal, verbose)
@@ -437,6 +462,7 @@ Examples:
   auditor crawl https://example.com/ --db reviews.sqlite --include /reviews/
   auditor crawl --resume site.sqlite     # after Ctrl-C or a crash
   auditor crawl https://example.com/ --db week2.sqlite --since week1.sqlite
+  auditor crawl https://example.com/ --db site.sqlite --check-links
   auditor report site.sqlite --format html -o site.html
   auditor crawl https://example.com/ --db site.sqlite --fail-on error --baseline known.json
 
@@ -506,6 +532,20 @@ Exit status (findings change it only with --fail-on or --baseline):
 )
 @click.option("--no-sitemaps", is_flag=True, help="Do not read sitemap.xml for URLs.")
 @click.option(
+    "--check-links",
+    is_flag=True,
+    help="After the pages, follow each distinct affiliate link, cloak and short link they name, once, hop by hop, "
+    "with the same politeness, to find broken links, lost affiliate ids and redirect loops (the report's Link "
+    "health). Off by default: without it, no request leaves the site's own pages.",
+)
+@click.option(
+    "--resolve",
+    "resolve",
+    multiple=True,
+    metavar="HOST:PORT:ADDR",
+    help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
+)
+@click.option(
     "--warc",
     "warc_path",
     type=click.Path(path_type=Path),
@@ -534,6 +574,8 @@ def crawl(
     workers: int | None,
     max_retry_after: float,
     no_sitemaps: bool,
+    check_links: bool,
+    resolve: tuple[str, ...],
     warc_path: Path | None,
     force: bool,
     config_path: Path | None,
@@ -547,7 +589,10 @@ def crawl(
     """Crawl a site from START_URL, auditing every page into a database (resumable with --resume)."""
     import asyncio
     import re
+    from dataclasses import replace
 
+    from auditor.addresses import parse as parse_addresses
+    from auditor.addresses import spelled
     from auditor.config import load
     from auditor.crawl import Crawler, Settings, nothing_fetched
     from auditor.errors import FetchError
@@ -565,9 +610,10 @@ def crawl(
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"--include/--exclude {pattern!r}: {exc}") from None
+    addresses = spelled(parse_addresses(resolve))
     show = reporter(quiet)
     if resume_path is not None:
-        if start_url or db_path or since_path is not None:  # --since is one of those settings
+        if start_url or db_path or since_path is not None or check_links or resolve:  # its settings are kept
             raise ConfigError("--resume takes only the database; the crawl keeps its first settings")
         crawler = Crawler.resume(resume_path, config, show)
         db = resume_path
@@ -592,8 +638,11 @@ def crawl(
             sitemaps=not no_sitemaps,
             warc=str(warc_path.resolve()) if warc_path else None,
             since=str(since_path) if since_path is not None else None,
-            **({"audit_workers": workers} if workers is not None else {}),
+            check_links=check_links,
+            resolve=addresses,
         )
+        if workers is not None:
+            settings = replace(settings, audit_workers=workers)
         crawler = Crawler.create(db_path, settings, config, force=force, on_progress=show)
         db = db_path
     if not quiet:
@@ -610,6 +659,7 @@ def crawl(
         counts = crawler.store.counts()
         audited, errors = crawler.store.not_audited()
         unchanged = crawler.store.unchanged_count()
+        followed = crawler.store.check_counts()
     finally:
         crawler.store.close()
     if failure is not None:  # an empty crawl is no clean site: an error, in one line
@@ -622,7 +672,8 @@ def crawl(
     }
     since = crawler.settings.since
     kept = f"; {unchanged:,} unchanged since {since} (their results carried over)" if since else ""
-    click.echo(f"{db}: {pages_line(tally)}{kept}; {counts.get('queued', 0):,} left in the queue")
+    links = f"; {followed.get('done', 0):,} distinct links followed" if crawler.settings.check_links else ""
+    click.echo(f"{db}: {pages_line(tally)}{kept}{links}; {counts.get('queued', 0):,} left in the queue")
     if fail_on is None and baseline is None and write_baseline is None:
         return 0  # no site result to assemble: nobody asked for its findings
     from auditor.saved import load_result

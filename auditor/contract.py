@@ -13,6 +13,12 @@ from auditor.models import Disclosure, PageResult
 
 PAGE_SCHEMA = "auditor/page@1"
 SITE_SCHEMA = "auditor/site@1"
+RESOLUTION_KEYS = ("chain", "final_url", "status", "error", "checked_at")
+"""The keys of a link's `resolution`, present only on a link that was followed (--check-links): the URLs it led to
+(the link first), where the chain ended and its HTTP status, or the error that stopped it (then `final_url` is
+null), and when it was followed (ISO 8601, UTC). `resolution.judge` writes it after the pipeline, from a recorded
+chain, with what the chain says beside it (`verdict`, `affiliate`, `network`, `evidence`, each answer in `hops`);
+`to_dict` never does: the pipeline fetches nothing."""
 
 # The userinfo of a URL (user:password@), as a browser finds it: after `scheme://` or a scheme-relative `//`,
 # and for the special schemes after any run of slashes or backslashes (the WHATWG URL standard's "special

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
-from email.utils import parsedate_to_datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from auditor import __version__
+from auditor.addresses import bind
+from auditor.addresses import parse as parse_addresses
 from auditor.config import USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError, InputError
-from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, MAX_REDIRECTS, Body, explain
+from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, MAX_REDIRECTS, Body, explain, parse_retry_after
 from auditor.history import history_of, previous_id, summary_job, v1_crawl_id
+from auditor.linkcheck import packed_to_follow
 from auditor.robots import ROBOTS_MAX_BYTES, Robots, sitemap_urls
 from auditor.store import Claim, CrawlLock, CrawlRecord, Store, pack
 from auditor.urls import DEFAULT_PORTS, Scope, host_key, normalize
@@ -76,6 +79,10 @@ class Settings:
     """An earlier crawl database of the site: its pages are asked for conditionally (If-None-Match,
     If-Modified-Since), and one its server says has not changed (304) keeps that crawl's result."""
     audit_workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    check_links: bool = False
+    """Follow each distinct affiliate link, cloak and short link the pages name, once, after the pages (`linkcheck`)."""
+    resolve: tuple[str, ...] = ()
+    """Host names mapped to addresses, HOST:PORT:ADDR (--resolve, as curl's)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -83,7 +90,7 @@ class Settings:
     @classmethod
     def from_json(cls, raw: str) -> Settings:
         data = json.loads(raw)
-        for key in ("include", "exclude"):
+        for key in ("include", "exclude", "resolve"):
             data[key] = tuple(data.get(key, ()))
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
@@ -142,12 +149,14 @@ class Archive:
         self.handle.close()
 
 
-def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> dict[str, Any]:
+def audit_job(body: bytes, url: str, encoding: str | None, config: Config, check_links: bool = False) -> dict[str, Any]:
     """Audit one fetched page (in a worker process): the page result and its main text, already serialised and
-    compressed for the database, and the normalised URLs it links to. Everything per page that can run in a
-    worker runs here, so the crawler's own process only fetches and records."""
+    compressed for the database, the normalised URLs it links to, and with `check_links` the links to follow.
+    Everything per page that can run in a worker runs here, so the crawler's own process only fetches and records."""
     from auditor.contract import compact, to_dict
+    from auditor.networks import load
     from auditor.pipeline import audit_html
+    from auditor.resolution import to_follow
     from auditor.textmodel import main_text_of
 
     try:
@@ -158,11 +167,13 @@ def audit_job(body: bytes, url: str, encoding: str | None, config: Config) -> di
     if result.canonical:
         hrefs.append(result.canonical)
     links = sorted({u for u in map(normalize, dict.fromkeys(hrefs)) if u is not None})
+    pairs = ((link.href, link.affiliate) for link in result.links)
     return {
         "result": pack(compact(to_dict(result))),
         "text": pack(main_text_of(result.blocks)),
         "links": links,
         "found": pack(json.dumps(links)),  # kept with the page, for a re-crawl that carries it over
+        "check": to_follow(pairs, result.url, load(None, config.held_out)) if check_links else [],
     }
 
 
@@ -177,6 +188,7 @@ class Crawler:
         self.config = config
         self.scope = Scope.of(settings.start_url, settings.include, settings.exclude)
         self.site = site_of(settings.start_url)
+        self.addresses = parse_addresses(settings.resolve)
         self.on_note: Callable[[str], None] | None = None
         """Told, in one line, what the progress counts do not show (a host held by Retry-After)."""
         self.robots_failed: dict[str, str] = {}
@@ -326,7 +338,7 @@ class Crawler:
                     else:
                         robots = Robots.parse(got.body, ua)
                 except Exception as exc:  # any failure of this one fetch, whatever raised it
-                    cause = _explain(exc, self.settings.timeout)
+                    cause = explain(exc, self.settings.timeout)
                     robots = Robots.nothing(ua, f"robots.txt unreachable ({cause}): nothing is fetched")
                     # RFC 9309 section 2.3.1.4: disallow all; but a host that cannot be reached is reported as
                     # that, not as a robots.txt verdict
@@ -366,6 +378,46 @@ class Crawler:
         self.host_delay[host] = min(max(self.host_delay.get(host, 0.0) * 2, 0.25), 10.0)
         self.next_slot[host] = max(self.next_slot.get(host, 0.0), loop.time() + seconds)
 
+    async def turn(self, client: httpx.AsyncClient, url: str) -> str | None:
+        """A link check's turn (`linkcheck.Politeness`): robots.txt holds on the site's own hosts, and each host is
+        asked no faster than the crawl asks the site (--delay, or its Crawl-delay)."""
+        host = host_key(url)
+        if site_of(url) == self.site:
+            robots = await self._robots(client, url)
+            if host in self.robots_failed:
+                return f"{self.robots_failed[host]} (fetching robots.txt)"
+            if not robots.allowed(url):
+                return "disallowed by the site's robots.txt"
+        await self._wait_turn(host)
+        return None
+
+    def hold(self, url: str, seconds: float) -> None:
+        """A host answered a link check with 429 or 503: its later requests wait (`linkcheck.Politeness`)."""
+        self._slow_down(host_key(url), seconds)
+
+    async def _check_links(self) -> None:
+        """Follow the links the pages named (--check-links), once each and after the pages: --concurrency of them
+        at once, every request in its host's turn, each chain committed as it ends (so --resume follows none
+        twice)."""
+        from auditor import linkcheck
+
+        self.store.requeue_checks()
+        left = self.store.check_counts().get("queued", 0)
+        if left:
+            self._say(f"following {left:,} distinct links (--check-links)")
+
+        async def checker() -> None:
+            async with self._client(1) as client:
+                linkcheck.no_cookies(client)
+                while (url := self.store.claim_check()) is not None:
+                    settings = self.settings
+                    followed = await linkcheck.follow(
+                        client, url, self, settings.timeout, settings.retries, settings.max_retry_after
+                    )
+                    self.store.record_check(url, followed)
+
+        await asyncio.gather(*(checker() for _ in range(self.settings.concurrency)))
+
     # -- fetching ---------------------------------------------------------------------------------------------
 
     async def _get(
@@ -383,7 +435,7 @@ class Crawler:
         async with asyncio.timeout(self.settings.timeout), client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             etag, last_modified = response.headers.get("etag"), response.headers.get("last-modified")
-            retry_after = _retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
             location = response.headers.get("location") if 300 <= status < 400 else None
             content_type = response.headers.get("content-type", "")
             mime = content_type.split(";")[0].strip().lower()
@@ -457,7 +509,7 @@ class Crawler:
             try:
                 got = await self._get(client, sitemap, html=False)
             except Exception as exc:  # any failure of this one fetch, whatever raised it
-                self.store.log_fetch(sitemap, None, f"sitemap: {_explain(exc, self.settings.timeout)}", 0.0)
+                self.store.log_fetch(sitemap, None, f"sitemap: {explain(exc, self.settings.timeout)}", 0.0)
                 continue
             self.store.log_fetch(sitemap, got.status, None, got.elapsed)
             if got.status != 200:
@@ -519,9 +571,10 @@ class Crawler:
             import certifi
 
             self.tls = ssl.create_default_context(cafile=certifi.where())
-        return httpx.AsyncClient(
+        client = httpx.AsyncClient(
             follow_redirects=False, timeout=self.settings.timeout, headers=headers, limits=limits, verify=self.tls
         )
+        return bind(client, self.addresses)
 
     async def _worker(self) -> None:
         # one client per worker: a single shared AsyncClient slows down as concurrency grows (encode/httpx#3215)
@@ -536,7 +589,7 @@ class Crawler:
             except sqlite3.Error:
                 raise  # the database itself failed: the whole crawl stops, and says so (see run)
             except Exception as exc:  # any other failure while handling one URL is that URL's, never the crawl's
-                error = _explain(exc, self.settings.timeout)
+                error = explain(exc, self.settings.timeout)
                 self.store.finish(claim.url, depth=claim.depth, state="failed", error=error)
             finally:
                 await self._done(counted)
@@ -561,12 +614,12 @@ class Crawler:
             self.store.finish(url, depth=claim.depth, state="failed", error=str(exc))
             return True
         except (httpx.HTTPError, OSError, TimeoutError) as exc:  # may pass: tried again
-            error = _explain(exc, self.settings.timeout)
+            error = explain(exc, self.settings.timeout)
             self.store.log_fetch(url, None, error, 0.0)
             return self._retry(claim, error, None)
         except Exception as exc:  # anything else this URL's fetch raises (httpx's InvalidURL on a Location of
             # javascript: or data:, which is no HTTPError) is this URL's failure, never the crawl's
-            error = _explain(exc, self.settings.timeout)
+            error = explain(exc, self.settings.timeout)
             self.store.log_fetch(url, None, error, 0.0)
             self.store.finish(url, depth=claim.depth, state="failed", error=error)
             return True
@@ -616,20 +669,22 @@ class Crawler:
         every page in the pool fails with it: the pool is replaced, and each of those pages is audited again in a
         process of its own, so that only a page that kills that process too is failed, and the crawl goes on."""
         job = (got.body, got.final_url, got.encoding, self.config)
+        # (with --check-links only: a crawl without it calls the job as it always did)
+        work = partial(audit_job, check_links=True) if self.settings.check_links else audit_job
         await self._start_deferred_workers()
         pool = self.pool
         if pool is None:
-            return audit_job(*job)
+            return work(*job)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, audit_job, *job)
+            return await loop.run_in_executor(pool, work, *job)
         except BrokenProcessPool:
             if self.pool is pool:  # the first page to hear of it replaces the pool
                 self.pool = self._pool(self.settings.audit_workers)
                 pool.shutdown(wait=False)
         alone = self._pool(1, warm=False)
         try:
-            return await loop.run_in_executor(alone, audit_job, *job)
+            return await loop.run_in_executor(alone, work, *job)
         except BrokenProcessPool:
             return {"error": "the audit worker died on this page (killed, or out of memory); it was not audited"}
         finally:
@@ -777,6 +832,8 @@ class Crawler:
             last_modified=got.last_modified or kept.last_modified,
         )
         audited = {"result": kept.result, "text": kept.text, "links": kept.links, "found": kept.packed_links}
+        if self.settings.check_links:
+            audited["check"] = packed_to_follow(kept.result, self.config)
         self._record(claim, page, audited, size=kept.size, unchanged=True)
         return True
 
@@ -838,6 +895,7 @@ class Crawler:
             last_modified=got.last_modified,
             found=audited.get("found"),
             unchanged=unchanged,
+            checks=audited.get("check") or (),
         )
 
     async def run(self) -> Progress:
@@ -869,6 +927,8 @@ class Crawler:
                 await asyncio.gather(starting, self._seed(client))
                 fetchers = [asyncio.create_task(self._worker()) for _ in range(self.settings.concurrency)]
                 await asyncio.gather(*fetchers)
+                if self.settings.check_links:
+                    await self._check_links()
             if self.store.counts().get("queued", 0) == 0:
                 self.store.set("state", "finished")
             await self._end_crawl()
@@ -916,8 +976,8 @@ class Crawler:
         function of those and of the audit (the same, or nothing was carried), so the summary is too, and the site
         checks (near-duplicates over every page's text) need not run again on an unchanged site."""
         previous = self.previous
-        if previous is None or not self.carry or self.store.audited_changed():
-            return None
+        if previous is None or not self.carry or self.store.audited_changed() or self.settings.check_links:
+            return None  # (links followed are this crawl's own: their health is what changes between crawls)
         own = previous.get("crawl")
         earlier = next((r for r in previous.crawls() if r.id == own), None)
         if earlier is None or earlier.summary is None or earlier.start_url != self.settings.start_url:
@@ -1018,20 +1078,6 @@ def _exit_with_crawl(lifeline: Connection) -> None:
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
-def _explain(exc: BaseException, timeout: float) -> str:
-    """`fetch.explain`, but a refused connection is named as such: httpx reports it as "All connection attempts
-    failed", with the refusal only in the exception's causes."""
-    if isinstance(exc, httpx.ConnectError):
-        cause: BaseException | None = exc
-        for _ in range(8):  # a chain is a few links long; the bound only guards against a cycle
-            if cause is None:
-                break
-            if isinstance(cause, ConnectionRefusedError):
-                return "cannot connect (connection refused)"
-            cause = cause.__cause__ or cause.__context__
-    return explain(exc, timeout)
-
-
 def site_of(url: str) -> tuple[str, int | None]:
     """The site a URL is on, for crawl scope: its host (www. or not) and its port, a scheme's default port counting
     as no port (http://h:80/ and https://h/ are on the site of http://h/, http://h:8080/ is not)."""
@@ -1096,16 +1142,3 @@ def audit_key(config: Config) -> str:
         sorted(config.held_out),
     )
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: a number, or an HTTP date (RFC 9110 section 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 import sys
 import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -15,6 +17,7 @@ import httpcore
 import httpx
 from httpcore import SOCKET_OPTION
 
+from auditor.addresses import Addresses, address_of
 from auditor.config import Config
 from auditor.errors import FetchError, InputError
 from auditor.models import PageResult
@@ -141,9 +144,9 @@ def explain(exc: BaseException, timeout: float) -> str:
         return f"no complete answer within {timeout:g} s (timeout)"
     if isinstance(exc, httpx.ConnectError):
         reason = str(exc).lower() or "connection failed"
-        if "refused" in reason:
+        if "refused" in reason or _caused_by(exc, ConnectionRefusedError):
             reason = "connection refused"
-        elif "name or service" in reason or "nodename" in reason or "resolve" in reason:
+        elif any(w in reason for w in ("name or service", "nodename", "resolve")) or _caused_by(exc, socket.gaierror):
             reason = "unknown host"
         return f"cannot connect ({reason})"
     if isinstance(exc, httpx.InvalidURL):
@@ -157,13 +160,41 @@ def explain(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__} ({exc})"
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether the exception or one of its causes is of this kind: the async client reports a refused connection
+    or an unknown host as "All connection attempts failed", with the real cause only in the chain."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # a chain is a few links long; the bound only guards against a cycle
+        if cause is None:
+            return False
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 class Deadline(httpcore.NetworkBackend):
     """Connects, writes and reads within what is left of one overall time allowance. httpx's timeouts bound each
     read alone, so headers sent a byte at a time, or `100 Continue` after `100 Continue`, would never time out."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, addresses: Addresses | None = None) -> None:
         self.at = time.monotonic() + seconds
         self.backend = httpcore.SyncBackend()
+        self.addresses: Addresses = addresses or {}
+        """Host names mapped to addresses (--resolve)."""
 
     def left(self, timeout: float | None, error: type[httpcore.TimeoutException]) -> float:
         left = self.at - time.monotonic()
@@ -180,7 +211,8 @@ class Deadline(httpcore.NetworkBackend):
         socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         left = self.left(timeout, httpcore.ConnectTimeout)
-        return _Stream(self.backend.connect_tcp(host, port, left, local_address, socket_options), self)
+        target = address_of(self.addresses, host, port)
+        return _Stream(self.backend.connect_tcp(target, port, left, local_address, socket_options), self)
 
     def sleep(self, seconds: float) -> None:
         self.backend.sleep(seconds)
@@ -220,10 +252,11 @@ class _Stream(httpcore.NetworkStream):
         return self.stream.get_extra_info(info)
 
 
-def fetch(url: str, config: Config) -> Fetched:
+def fetch(url: str, config: Config, addresses: Addresses | None = None) -> Fetched:
     """GET one page: redirects followed, size capped, and the whole exchange (connect, headers, body) within
-    config.timeout; charset taken from the headers if given. Any failure is a FetchError naming the URL."""
-    deadline = Deadline(config.timeout)
+    config.timeout; charset taken from the headers if given. Any failure is a FetchError naming the URL.
+    `addresses`: host names mapped to addresses (--resolve)."""
+    deadline = Deadline(config.timeout, addresses)
     locations: list[str] = []
 
     def seen(response: httpx.Response) -> None:
@@ -288,11 +321,13 @@ def _audit_html(data: bytes, url: str, config: Config, encoding: str | None) -> 
     return audit_html(data, url, config, encoding=encoding)
 
 
-def audit_url(url: str, config: Config | None = None, encoding: str | None = None) -> PageResult:
+def audit_url(
+    url: str, config: Config | None = None, encoding: str | None = None, addresses: Addresses | None = None
+) -> PageResult:
     """Fetch a page and audit it; relative links resolve against the URL after redirects. `encoding` overrides
-    the charset the server declares."""
+    the charset the server declares; `addresses` maps host names to addresses (--resolve)."""
     config = config or Config()
-    fetched = fetch(url, config)
+    fetched = fetch(url, config, addresses)
     return _audit_html(fetched.body, fetched.final_url, config, encoding or fetched.encoding)
 
 

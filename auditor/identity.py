@@ -5,7 +5,7 @@ paragraph above shifts every number) nor the message (a count in it changes). It
 locator of the block the finding points at: a hash of the block's normalised text first, and its CSS selector for
 a block whose text was edited (an element inserted before it renumbers its `nth-of-type`, so the selector alone
 would not do). A site finding is known by its rule and the text it is about, if any (the repeated block, the
-footer disclosure). Plain functions of result dicts: the lowest layer."""
+footer disclosure, the followed link). Plain functions of result dicts: the lowest layer."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def identities(
     seen_site: dict[tuple[str, str], int] = {}
     for finding in site_findings:
         evidence = finding.get("evidence")
-        about = evidence.get("text") if isinstance(evidence, dict) else None
+        # the text it is about, or for a link-health finding the link (--check-links)
+        about = (evidence.get("text") or evidence.get("href")) if isinstance(evidence, dict) else None
         text = text_hash(about) if isinstance(about, str) else ""
         rule = str(finding.get("rule", ""))
         seen_site[rule, text] = seen_site.get((rule, text), 0) + 1

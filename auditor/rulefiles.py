@@ -50,9 +50,13 @@ class Example:
     """Why the check does not yet do what this example shows the rule promises (empty: it does)."""
     message: str = ""
     """Words a failing example's message must contain: the wording is tested where it is written."""
+    redirects: tuple[Mapping[str, Any], ...] = ()
+    """Chains as a link check (--check-links) would have recorded them for the page's links: each a table of the
+    link's `href` (absolute), its `chain` (the URLs it led to, the link first), and the final `status` or the
+    `error` that stopped it."""
 
 
-_EXAMPLE_KEYS = frozenset(("expect", "html", "url", "note", "name", "xfail", "message"))
+_EXAMPLE_KEYS = frozenset(("expect", "html", "url", "note", "name", "xfail", "message", "redirects"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,15 @@ def _example(rule_id: str, raw: Any) -> Example:
         raise ConfigError(f"rule {rule_id}: an example's xfail must say why")
     if "message" in raw and raw["expect"] != "fail":
         raise ConfigError(f"rule {rule_id}: only a failing example has a message to check")
+    redirects = raw.get("redirects", [])
+    for entry in redirects if isinstance(redirects, list) else [None]:
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("href"), str)
+            and isinstance(entry.get("chain"), list)
+            and (isinstance(entry.get("status"), int) or isinstance(entry.get("error"), str))
+        ):
+            raise ConfigError(f"rule {rule_id}: each of an example's redirects needs href, chain, and status or error")
     return Example(
         expect=raw["expect"],
         html=raw["html"],
@@ -134,6 +147,7 @@ def _example(rule_id: str, raw: Any) -> Example:
         name=str(raw.get("name", "")),
         xfail=str(raw.get("xfail", "")),
         message=str(raw.get("message", "")),
+        redirects=tuple(redirects),
     )
 
 

@@ -10,9 +10,11 @@ from statistics import mean, median
 from typing import Any
 
 from auditor import engine
+from auditor.checks import KINDS
 from auditor.config import Config
 from auditor.contract import SITE_SCHEMA, failed_page, tool
 from auditor.models import Site, SitePage
+from auditor.resolution import any_checked
 from auditor.textmodel import main_text
 
 SCORE_BUCKETS = (0, 20, 40, 60, 80, 100)
@@ -104,7 +106,10 @@ def metrics(site: Site) -> dict[str, Any]:
 def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
     """The site result: pages, site findings, metrics, and the site score (the pages' mean score minus the
     weight of each site finding)."""
-    findings, passed = engine.run_site(site, engine.active_rules(config or Config(), scope="site"))
+    rules = engine.active_rules(config or Config(), scope="site")
+    if not any_checked(site):  # no link was followed: the link-health rules have nothing to judge, and pass nothing
+        rules = tuple(r for r in rules if not getattr(KINDS[r.kind], "NEEDS_CHECKED_LINKS", False))
+    findings, passed = engine.run_site(site, rules)
     numbers = metrics(site)
     base = numbers["score_mean"] if numbers["score_mean"] is not None else 100
     return {

@@ -19,13 +19,16 @@ import orjson
 from auditor.errors import InputError
 from auditor.models import Site, SitePage
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Version 2 (re-crawls, a site's history): each page keeps its validators (ETag, Last-Modified), the links found on
 # it (a page carried over on 304 Not Modified still leads the crawl to them), and whether it was carried over; the
 # database keeps one row per crawl. A version 1 database is read as it is (the new columns read as absent), and is
 # upgraded only when a crawl writes to it again (--resume): a report never changes a file, so an older auditor can
 # still read whatever was only reported on.
-READABLE_VERSIONS = ("1", "2")
+# Version 3 (--check-links): the link checks, one row per distinct link a page named, queued with the page and
+# followed once, with each hop of its redirect chain. Versions 1 and 2 are read as they are (no link was checked),
+# and upgraded by --resume as above.
+READABLE_VERSIONS = ("1", "2", "3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLite's file header is 100 bytes: a shorter file (an empty one included) is no database, and opening it as one
 # would write a new database over it (https://www.sqlite.org/fileformat.html#the_database_header)
@@ -81,7 +84,23 @@ CREATE TABLE IF NOT EXISTS crawls (
     summary TEXT
 );
 """
-# One transaction: a crawl killed while upgrading leaves a version 1 database, never half of version 2
+# The links to follow (--check-links): queued with the page that names them, in the same transaction, so that a
+# crawl killed at any moment neither loses one nor follows one twice. `chain` is the URLs the link led to, in order
+# (JSON), `hops` each answer on the way (JSON, one {url, method, status, location} a request)
+_CHECKS = """
+CREATE TABLE IF NOT EXISTS link_checks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT UNIQUE NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    chain TEXT,
+    hops TEXT,
+    final_url TEXT,
+    status INTEGER,
+    error TEXT,
+    checked_at REAL
+);
+"""
+# One transaction each: a crawl killed while upgrading leaves the version it had, never half of the next
 _UPGRADE_1_TO_2 = f"""
 BEGIN;
 ALTER TABLE pages ADD COLUMN etag TEXT;
@@ -90,6 +109,12 @@ ALTER TABLE pages ADD COLUMN links BLOB;
 ALTER TABLE pages ADD COLUMN unchanged INTEGER NOT NULL DEFAULT 0;
 {_CRAWLS}
 INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '2');
+COMMIT;
+"""
+_UPGRADE_2_TO_3 = f"""
+BEGIN;
+{_CHECKS}
+INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');
 COMMIT;
 """
 
@@ -222,7 +247,7 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             if create:
-                db.executescript(_SCHEMA + _CRAWLS)
+                db.executescript(_SCHEMA + _CRAWLS + _CHECKS)
         except sqlite3.DatabaseError as exc:
             db.close()
             if create:
@@ -236,15 +261,18 @@ class Store:
         if create:
             store.set("schema", SCHEMA_VERSION)
         store.version = store._readable_version()
-        if upgrade and store.version == "1":
+        for version, script in (("1", _UPGRADE_1_TO_2), ("2", _UPGRADE_2_TO_3)):
+            if not upgrade or store.version != version:
+                continue
+            following = str(int(version) + 1)
             try:
-                db.executescript(_UPGRADE_1_TO_2)
+                db.executescript(script)
             except sqlite3.Error as exc:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 store.close()
-                raise InputError(f"{path}: cannot upgrade the crawl database to version 2 ({exc})") from None
-            store.version = SCHEMA_VERSION
+                raise InputError(f"{path}: cannot upgrade the crawl database to version {following} ({exc})") from None
+            store.version = following
         return store
 
     @classmethod
@@ -394,10 +422,12 @@ class Store:
         last_modified: str | None = None,
         found: bytes | None = None,
         unchanged: bool = False,
+        checks: Iterable[str] = (),
     ) -> None:
         """Record a page and what it links to, in one transaction: after a crash either all of it is there or
         none, and the page is fetched again. `result`, `text` and `found` (every link found on the page, in scope
-        or not, as a JSON list) come packed (see `pack`); `unchanged`: carried over from an earlier crawl."""
+        or not, as a JSON list) come packed (see `pack`); `unchanged`: carried over from an earlier crawl;
+        `checks`: the links on it to follow (--check-links), each queued once however many pages name it."""
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO pages (url, final_url, status, content_type, bytes, elapsed, fetched_at, "
@@ -427,6 +457,9 @@ class Store:
             self.enqueue(links)
             for row in skipped:
                 self.skip(*row)
+            follow = [(u,) for u in checks]
+            if follow:  # (most pages name none)
+                self.db.executemany("INSERT OR IGNORE INTO link_checks (url) VALUES (?)", follow)
 
     def pages(self) -> Iterator[PageRow]:
         """Every recorded page, in the order the crawl found them."""
@@ -450,9 +483,21 @@ class Store:
             )
 
     def site(self) -> Site:
-        """The site this database holds, for the site checks: every URL it recorded, audited or not."""
+        """The site this database holds, for the site checks: every URL it recorded, audited or not, each link it
+        followed (--check-links) with its redirect chain and what the chain says (`resolution.apply`)."""
+        chains = self.chains()
+        if chains:
+            from auditor.resolution import apply  # (only then: the crawl's own process never loads the catalogue)
         pages = tuple(
-            SitePage(row.url, row.status, row.depth, row.error, row.result, row.text or "") for row in self.pages()
+            SitePage(
+                row.url,
+                row.status,
+                row.depth,
+                row.error,
+                apply(row.result, chains) if chains and row.result is not None else row.result,
+                row.text or "",
+            )
+            for row in self.pages()
         )
         return Site(self.settings().get("start_url", ""), pages)
 
@@ -520,6 +565,69 @@ class Store:
         """When the crawl fetched first and last (a version 1 database's only record of when it ran)."""
         row = self.db.execute("SELECT MIN(at), MAX(at) FROM fetches").fetchone()
         return row[0], row[1]
+
+    # -- link checks (--check-links) --------------------------------------------------------------------------
+
+    def claim_check(self) -> str | None:
+        """The oldest link still to follow, marked in flight; None when none is left."""
+        with self.db:
+            row = self.db.execute("SELECT url FROM link_checks WHERE state = 'queued' ORDER BY seq LIMIT 1").fetchone()
+            if row is None:
+                return None
+            self.db.execute("UPDATE link_checks SET state = 'checking' WHERE url = ?", (row[0],))
+        return str(row[0])
+
+    def requeue_checks(self) -> int:
+        """Links a stopped crawl left in flight go back to the queue (the crawl follows links one run at a time, so
+        any still in flight when it starts were cut off); returns how many."""
+        with self.db:
+            return int(self.db.execute("UPDATE link_checks SET state = 'queued' WHERE state = 'checking'").rowcount)
+
+    def record_check(self, url: str, followed: dict[str, Any]) -> None:
+        """A link followed (`linkcheck.follow`): its chain, each answer on the way, where it ended and how."""
+        with self.db:
+            self.db.execute(
+                "UPDATE link_checks SET state = 'done', chain = ?, hops = ?, final_url = ?, status = ?, error = ?, "
+                "checked_at = ? WHERE url = ?",
+                (
+                    json.dumps(followed["chain"]),
+                    json.dumps(followed["hops"]),
+                    followed["final_url"],
+                    followed["status"],
+                    followed["error"],
+                    followed["checked_at"],
+                    url,
+                ),
+            )
+
+    def check_counts(self) -> dict[str, int]:
+        """Links to follow by state (queued, checking, done); none in a database from before version 3."""
+        if self.version in ("1", "2"):
+            return {}
+        rows = self.db.execute("SELECT state, COUNT(*) FROM link_checks GROUP BY state").fetchall()
+        return {str(state): int(n) for state, n in rows}
+
+    def chains(self) -> dict[str, dict[str, Any]]:
+        """Every link followed, by its URL as the pages name it, as `linkcheck.follow` recorded it: its chain, each
+        answer on the way, where it ended (`final_url`, `status`, or the `error` that stopped it) and when
+        (`checked_at`, seconds since the epoch)."""
+        if self.version in ("1", "2"):
+            return {}
+        rows = self.db.execute(
+            "SELECT url, chain, hops, final_url, status, error, checked_at FROM link_checks WHERE state = 'done' "
+            "ORDER BY seq"
+        )
+        return {
+            str(url): {
+                "chain": json.loads(chain or "[]") or [str(url)],
+                "hops": json.loads(hops or "[]"),
+                "final_url": final_url,
+                "status": status,
+                "error": error,
+                "checked_at": checked_at,
+            }
+            for url, chain, hops, final_url, status, error, checked_at in rows
+        }
 
     # -- history ----------------------------------------------------------------------------------------------
 

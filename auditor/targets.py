@@ -17,6 +17,7 @@ from auditor.errors import AuditError, ConfigError, InputError
 from auditor.models import PageResult
 
 if TYPE_CHECKING:
+    from auditor.addresses import Addresses
     from auditor.baseline import Known
 
 # Characters that make a TARGET a pattern (as in the glob module); a path that exists is taken as it is.
@@ -47,12 +48,15 @@ def expand(targets: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(pages))
 
 
-def audit_target(target: str, url: str | None, config: Config, encoding: str | None) -> PageResult:
-    """One page: fetched when TARGET is an http(s) URL, read when it is a file or - (stdin)."""
+def audit_target(
+    target: str, url: str | None, config: Config, encoding: str | None, addresses: Addresses | None = None
+) -> PageResult:
+    """One page: fetched when TARGET is an http(s) URL (`addresses`: --resolve), read when it is a file or -
+    (stdin)."""
     from auditor.fetch import audit_file, audit_url
 
     if target.startswith(("http://", "https://")):
-        return audit_url(target, config, encoding)
+        return audit_url(target, config, encoding, addresses)
     if target == "-" or Path(target).exists():
         return audit_file(target, url or "", config, encoding)
     if "://" in target:
@@ -61,7 +65,9 @@ def audit_target(target: str, url: str | None, config: Config, encoding: str | N
     raise AuditError(f"{target}: no such file{hint}")
 
 
-def audit_each(pages: list[str], config: Config, encoding: str | None) -> list[PageResult]:
+def audit_each(
+    pages: list[str], config: Config, encoding: str | None, addresses: Addresses | None = None
+) -> list[PageResult]:
     """Every page's result. A page that cannot be audited is said on stderr as it happens and kept as a failed
     result: one bad file or dead link must not cost the rest of the run."""
     from auditor.contract import error_result
@@ -69,7 +75,7 @@ def audit_each(pages: list[str], config: Config, encoding: str | None) -> list[P
     results = []
     for target in pages:
         try:
-            results.append(audit_target(target, None, config, encoding))
+            results.append(audit_target(target, None, config, encoding, addresses))
         except AuditError as exc:
             click.echo(f"error: {exc}", err=True)
             # the result names the page already; its error says only what went wrong, as a crawl's do

@@ -1,6 +1,7 @@
 """Every rule documents a failing and a passing example, and both behave as documented.
 
 A page rule's examples may go further and sit on both sides of each of its thresholds. An example may carry a
+`redirects` list (the chains a link check would have recorded for its links, applied to its result), a
 `name` (the test id, saying which boundary it tests) and an `xfail` reason: the example shows what the rule's
 description promises, and the check does not do it yet (the test fails strictly once the check does). A failing
 example may also carry `message`: words its finding's message must contain.
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 
 from auditor import Config, audit_html, to_dict
-from auditor.rulefiles import Rule, load_rules
+from auditor.resolution import apply
+from auditor.rulefiles import Example, Rule, load_rules
 from auditor.site import assemble, from_results
 
 RULES = load_rules()
@@ -32,6 +34,22 @@ def expand(html: str) -> str:
         return " ".join(_FILLER[i % len(_FILLER)] for i in range(n)) + "."
 
     return re.sub(r"\{\{LOREM_(\d+)\}\}", words, html)
+
+
+def example_result(example: Example) -> dict[str, Any]:
+    """An example page's result (the JSON contract), with the redirect chains the example gives its links applied
+    as a link check (--check-links) would have recorded them."""
+    result = to_dict(audit_html(expand(example.html), url=example.url))
+    chains = {
+        str(r["href"]): {
+            "chain": list(r["chain"]),
+            "final_url": None if "error" in r else r["chain"][-1],
+            "status": r.get("status"),
+            "error": r.get("error"),
+        }
+        for r in example.redirects
+    }
+    return apply(result, chains)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -71,7 +89,7 @@ def _site_cases() -> list[tuple[Rule, str]]:
 def test_site_rule_examples(rule: Rule, expect: str) -> None:
     """A site rule's examples of one kind form one site: its failing pages together, its passing pages together."""
     pages = [e for e in rule.examples if e.expect == expect]
-    results = [to_dict(audit_html(expand(e.html), url=e.url)) for e in pages]
+    results = [example_result(e) for e in pages]
     site = assemble(from_results(results), Config(select=(rule.id,)))
     hits = [f for f in site["findings"] if f["rule"] == rule.id]
     if expect == "fail":

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from auditor import Config, audit_file, audit_html, to_dict
+from auditor import Config, audit_file, audit_html
 from auditor.checks import disclosure_placement
 from auditor.engine import word
 from auditor.errors import ConfigError
@@ -20,7 +20,7 @@ from auditor.models import Finding
 from auditor.pipeline import analyse
 from auditor.rulefiles import Rule, load_rules, parse_rule
 from auditor.site import assemble, from_results
-from tests.test_rule_examples import expand
+from tests.test_rule_examples import example_result, expand
 
 RULES = load_rules()
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -138,7 +138,7 @@ def test_every_failing_example_is_worded_from_its_evidence(rule: Rule, finding: 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.scope == "site"], ids=lambda r: r.id)
 def test_every_failing_site_is_worded_from_its_evidence(rule: Rule) -> None:
     pages = [e for e in rule.examples if e.expect == "fail"]
-    results = [to_dict(audit_html(expand(e.html), url=e.url)) for e in pages]
+    results = [example_result(e) for e in pages]
     hits = [f for f in assemble(from_results(results), Config(select=(rule.id,)))["findings"] if f["rule"] == rule.id]
     assert hits
     for finding in hits:

@@ -2,7 +2,8 @@
 
 A check module has `DEFAULTS` (its options and their default values) and `check(page, options)`, a generator
 of `Evidence`; a site check (`SCOPE = "site"`) gets the whole `Site` instead of a page and names pages in its
-evidence. The engine, not the check, stamps rule id, severity and wording on each finding.
+evidence. A site check that reads followed links (`NEEDS_CHECKED_LINKS = True`) runs only on a site some of whose
+links were followed (--check-links). The engine, not the check, stamps rule id, severity and wording on each finding.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _PAGE_KINDS = (
     "single_seller",
 )
 _SITE_KINDS = (
+    "link_health",
     "site_density_outliers",
     "site_disclosure_coverage",
     "site_footer_disclosure",

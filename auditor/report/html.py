@@ -39,6 +39,7 @@ from auditor.report.labels import (
     points,
     site_heading,
 )
+from auditor.report.linkhealth import link_health
 from auditor.rulefiles import Rule, load_rules
 from auditor.wording import ELLIPSIS, clip, count
 
@@ -257,6 +258,7 @@ def _environment() -> jinja2.Environment:
         map_gradient=map_gradient,
         map_summary=map_summary,
         count=count,
+        link_health=link_health,
         version=__version__,
         MAP_SEGMENTS=MAP_SEGMENTS,
         SITE_MAP_SEGMENTS=SITE_MAP_SEGMENTS,

@@ -41,7 +41,8 @@ SCRIPTS = {"amazon_onelink": "Amazon OneLink", "skimlinks": "Skimlinks", "viglin
 
 # Each evidence key a check writes: its label and how its value reads. Formats: "int" (1,234), "num" (1 decimal),
 # "pct" (a 0..1 share as 42%), "position" (0..1 down the page), "words", "block", "blocks" (links to blocks),
-# "text", "list", "urls", "url", "placement", "kind", "scripts". Keys shown apart (pairs, pages) are in _APART.
+# "text", "list", "urls", "url", "placement", "kind", "scripts", "network" (its name). Keys shown apart (pairs,
+# pages) are in _APART.
 EVIDENCE: dict[str, tuple[str, str]] = {
     "placement": ("Disclosure", "placement"),
     "links_before": ("Affiliate links before the disclosure", "int"),
@@ -88,6 +89,13 @@ EVIDENCE: dict[str, tuple[str, str]] = {
     "undisclosed": ("Pages without a disclosure", "int"),
     "similarity": ("Similarity", "pct"),
     "threshold": ("Counted as near-copies from", "pct"),
+    "href": ("Link", "url"),
+    "final_url": ("Ends at", "url"),
+    "status": ("HTTP status", "int"),
+    "error": ("Why it stopped", "text"),
+    "redirects": ("Redirects", "int"),
+    "chain": ("Redirect chain", "urls"),
+    "network": ("Network", "network"),
 }
 # Where one key means something else under one rule
 EVIDENCE_BY_RULE: dict[tuple[str, str], tuple[str, str]] = {
@@ -110,6 +118,10 @@ EVIDENCE_BY_RULE: dict[tuple[str, str], tuple[str, str]] = {
     ("site-footer-disclosure", "text"): ("Footer disclosure", "text"),
     ("repetition-sentence", "blocks"): ("Where it recurs", "blocks"),
     ("repetition-disclosure", "blocks"): ("Where it recurs", "blocks"),
+    **{
+        (rule, "count"): ("Pages", "int")
+        for rule in ("links-broken", "links-tag-lost", "links-redirect-loop", "links-unverified")
+    },
 }
 _APART = frozenset(("pairs", "pages", "differences", "densities"))
 _SHOWN_APART = {"content-plugs": frozenset(("blocks", "texts"))}
@@ -225,6 +237,8 @@ def _formatted(form: str, value: Any) -> str:
         return number(value)
     if form in ("placement", "kind") and isinstance(value, str):
         return plain(value)
+    if form == "network":
+        return network_name(value)
     if form == "scripts":
         return ", ".join(SCRIPTS.get(str(s), str(s).replace("_", " ")) for s in _items(value))
     if isinstance(value, bool):

@@ -13,7 +13,8 @@ from rich.text import Text
 
 from auditor.report.grading import grade
 from auditor.report.labels import disclosure_line, pages_line, points, site_heading
-from auditor.wording import clip, count
+from auditor.report.linkhealth import link_health
+from auditor.wording import clip, count, plural
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _COLOUR = {"good": "green", "fair": "yellow", "poor": "red"}
@@ -118,6 +119,7 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
         show_finding(console, f, page)
     if not findings:
         console.print("  [green]no findings[/green]")
+    show_link_health(console, page)
     if verbose:
         affiliate = [link for link in page["links"] if link["affiliate"]]
         if affiliate:
@@ -130,6 +132,53 @@ def render_page(page: dict[str, Any], console: Console, verbose: bool = False) -
                 )
             console.print(table)
     console.print(f"  {count(len(page.get('rules_passed', [])), 'rule')} passed", style="dim")
+
+
+# A list of the Link health section shows this many links, and this many pages of each
+SHOWN_LINKS = 10
+SHOWN_PAGES = 3
+
+
+def show_link_health(console: Console, result: dict[str, Any]) -> None:
+    """The Link health section (--check-links): nothing when no link was followed."""
+    health = link_health(result)
+    if health is None:
+        return
+    console.print()
+    tally = ", ".join(f"{label}: {n:,}" for label, n in health["verdicts"])
+    console.print(Text.assemble(("Link health", "bold"), f"  {count(health['checked'], 'distinct link')} followed: "))
+    show_wrapped(console, visible(tally), indent=2)
+    if health["by_redirect"]:
+        show_wrapped(console, f"{count(health['by_redirect'], 'link')} found affiliate by redirect", indent=2)
+    sections = (
+        ("broken", "Broken (the reader lands on an error page)"),
+        ("tag_lost", "Affiliate id lost (the shop cannot credit the sale)"),
+        ("loop", "Redirect loops"),
+        ("unverified", "Could not be followed"),
+    )
+    for key, title in sections:
+        rows = health[key]
+        if not rows:
+            continue
+        console.print(Text("  " + title + ":", style="bold"))
+        for row in rows[:SHOWN_LINKS]:
+            if key == "broken":
+                what = f"HTTP {row['status']} at {row['final_url']}"
+            elif key == "tag_lost":
+                what = f"reaches {row['final_url']}"
+            else:
+                what = str(row["error"])
+            pages = row["pages"]
+            shown = ", ".join(pages[:SHOWN_PAGES]) + (
+                f" and {len(pages) - SHOWN_PAGES:,} more" if len(pages) > SHOWN_PAGES else ""
+            )
+            show_wrapped(console, visible(f"{row['href']}: {what}"), indent=4)
+            show_wrapped(console, visible(f"on {count(len(pages), 'page')}: {shown}"), "dim", indent=6)
+        if len(rows) > SHOWN_LINKS:
+            left = len(rows) - SHOWN_LINKS
+            console.print(f"    and {left:,} more {plural(left, 'link')} (see the JSON report)", style="dim")
+    networks = ", ".join(f"{name} {n:,}" for name, n in health["networks"])
+    show_wrapped(console, visible(f"Chains by network: {networks}"), indent=2)
 
 
 def render(pages: Iterable[dict[str, Any]], console: Console, verbose: bool = False) -> None:
@@ -157,6 +206,7 @@ def render_site(site: dict[str, Any], console: Console, worst: int = 15) -> None
         console.print()
     for f in site["findings"]:
         show_finding(console, f, None)
+    show_link_health(console, site)
     pages = sorted((p for p in site["pages"] if not p.get("error")), key=lambda p: p["score"])[:worst]
     if pages:
         table = Table(
