@@ -1,9 +1,12 @@
 """Audit web archives (WARC) or URL lists at scale on a Dask cluster, with the same per-page pipeline.
 
-Work is split into chunks (a run of records of one WARC file, or a slice of a URL list). Each chunk runs on a
-worker, audits its pages and writes two files atomically (write, then rename): its page results as JSON Lines and
-its pages' MinHash signatures. A chunk whose files exist is done, so a re-run skips it, and a worker that dies
-mid-chunk leaves nothing behind: the chunk runs again elsewhere and writes the same files once.
+Inputs are local files or URLs (auditor.remote). Each is surveyed on a worker (what it is, which version, where
+its HTML records start), then split into chunks (a run of records of one WARC file, or a slice of a URL list).
+Each chunk runs on a worker, audits its pages and writes its files atomically (write, then rename): its page
+results as JSON Lines, its pages' MinHash signatures and, if asked, its Parquet tables (auditor.columnar). A
+chunk whose files exist is done, so a re-run skips it, and a worker that dies mid-chunk leaves nothing behind:
+the chunk runs again elsewhere and writes the same files once. An input that cannot be read, or a chunk that
+fails, stops neither the others nor the batch: the run says why at its end and a re-run finishes the rest.
 
 Near-duplicates across the whole batch are found where the signatures are: workers cut them into LSH bands,
 Dask groups equal bands (a shuffle, no gathering of texts), workers confirm the candidate pairs, and only the
@@ -21,14 +24,18 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from auditor import remote
 from auditor.config import Config
 from auditor.errors import AuditError, InputError
+from auditor.warcs import Page
 
 PAGES = "pages"
 SIGNATURES = "signatures"
 PARTITION_SIZE = 200
+ATTEMPTS = 3  # times a chunk whose input fails to answer is tried
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,181 +43,127 @@ class Chunk:
     """One unit of work: `count` records of a WARC file from byte `start`, or URLs `start`.. of a list."""
 
     kind: str  # "warc" or "urls"
-    source: str
+    source: str  # a local path or a URL
     start: int
     count: int
+    stamp: str = ""  # the version of the source it was planned on (remote.stamp); empty: read it now
 
     @property
     def key(self) -> str:
-        stat = os.stat(self.source)
-        ident = (
-            f"{self.kind}:{os.path.abspath(self.source)}:{stat.st_size}:{int(stat.st_mtime)}:{self.start}:{self.count}"
-        )
+        where = self.source if remote.is_remote(self.source) else os.path.abspath(self.source)
+        ident = f"{self.kind}:{where}:{self.stamp or remote.stamp(self.source)}:{self.start}:{self.count}"
         return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
-def is_warc(path: Path) -> bool:
-    """WARC files start with 'WARC/1.'; gzipped ones are one gzip member per record."""
-    import gzip
+@dataclass(frozen=True)
+class Survey:
+    """What one input is, found on a worker: a WARC file (its HTML records' offsets) or a URL list (its length),
+    or why it cannot be read or is cut short."""
 
-    with path.open("rb") as handle:
-        head = handle.read(2)
-    if head == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as inflated:
-                return inflated.read(7) == b"WARC/1."
-        except OSError:
-            return False
-    with path.open("rb") as handle:
-        return handle.read(7) == b"WARC/1."
+    source: str
+    kind: str = ""  # "warc", "urls", or "" if it could not be read
+    stamp: str = ""
+    starts: tuple[int, ...] = ()  # a WARC's HTML records; a URL list's are its line numbers
+    problem: str | None = None
 
 
-def html_offsets(path: str) -> list[int]:
-    """Offsets of the WARC's HTML response records (runs on a worker: it reads the file once)."""
-    return warc_index(path)[0]
+def survey(source: str) -> Survey:
+    """Read one input on a worker (a remote one is read here, not on the client: thousands of Common Crawl files
+    are surveyed in parallel). A problem is returned, not raised, so the other inputs go on."""
+    from auditor import warcs
 
-
-def warc_index(path: str) -> tuple[list[int], str | None]:
-    """Offsets of the WARC's HTML response records, and why the file is cut short if it is (None if whole).
-    warcio reads a truncated file to its end without a word, so the cut is looked for here: a last record with
-    fewer bytes than its Content-Length, or a last gzip member without its end."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    offsets: list[int] = []
-    last, short = 0, False
-    with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
-        for record in records:
-            if record.rec_type == "response" and _is_html(record):
-                offsets.append(records.get_record_offset())
-            last = records.get_record_offset()  # reads the record to its end
-            short = record.raw_stream.limit > 0
-        if not short and _is_gzip(handle):
-            short = not _gzip_members_whole(handle, last)
-    if short:
-        return offsets, f"{path}: truncated (the file ends inside the record at byte {last:,})"
-    return offsets, None
-
-
-def _is_gzip(handle: Any) -> bool:
-    handle.seek(0)
-    return bool(handle.read(2) == b"\x1f\x8b")
-
-
-def _gzip_members_whole(handle: Any, start: int) -> bool:
-    """Whether every gzip member from byte `start` to the end of the file ends (output is read and dropped in
-    bounded pieces, so a member that inflates without end costs time, not memory)."""
-    import zlib
-
-    handle.seek(start)
-    inflater, pending = zlib.decompressobj(31), False
     try:
-        while chunk := handle.read(1 << 20):
-            while chunk:
-                pending = True
-                inflater.decompress(chunk, 1 << 20)
-                while inflater.unconsumed_tail and not inflater.eof:
-                    inflater.decompress(inflater.unconsumed_tail, 1 << 20)
-                if inflater.eof:
-                    chunk, pending = inflater.unused_data, False
-                    inflater = zlib.decompressobj(31)
-                else:
-                    chunk = b""
-    except zlib.error:
-        return False
-    return not pending
+        stamp = remote.stamp(source)
+        if _read(source, warcs.is_warc, source):
+            offsets, why = _read(source, warcs.warc_index, source)
+            return Survey(source, "warc", stamp, tuple(offsets), why)
+        return Survey(source, "urls", stamp, tuple(range(len(_url_list(source)))))
+    except InputError as exc:
+        return Survey(source, problem=str(exc))
 
 
-def _is_html(record: Any) -> bool:
-    headers = record.http_headers
-    if headers is None:
-        return False
-    status = (headers.get_statuscode() or "").strip()
-    mime = (headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-    return status == "200" and mime in ("", "text/html", "application/xhtml+xml")
+def _read(source: str, read: Callable[..., T], *args: Any) -> T:
+    """`read(*args)`, with what goes wrong reading a remote input said in one line (a local file's errors are as
+    they were: a bug there should show)."""
+    try:
+        return read(*args)
+    except AuditError:
+        raise
+    except Exception as exc:
+        if not remote.is_remote(source):
+            raise
+        raise InputError(f"{source}: {remote.reason(exc)}") from None
 
 
-def plan(
-    inputs: Sequence[Path], index: Callable[[list[str]], list[list[int]]], partition_size: int = PARTITION_SIZE
-) -> list[Chunk]:
-    """The chunks of a batch; `index` maps WARC paths to their HTML record offsets (on the cluster)."""
-    warcs: list[str] = []
+def plan(surveys: Sequence[Survey], partition_size: int = PARTITION_SIZE) -> list[Chunk]:
+    """The chunks of a batch: each readable input's HTML records or URLs, `partition_size` at a time."""
     chunks: list[Chunk] = []
-    for path in inputs:
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-        if is_warc(path):
-            warcs.append(str(path))
+    for found in surveys:
+        if not found.kind:
             continue
-        urls = _url_list(path)
-        chunks.extend(
-            Chunk("urls", str(path), i, min(partition_size, len(urls) - i)) for i in range(0, len(urls), partition_size)
-        )
-    for warc, offsets in zip(warcs, index(warcs), strict=True):
-        chunks.extend(
-            Chunk("warc", warc, offsets[i], min(partition_size, len(offsets) - i))
-            for i in range(0, len(offsets), partition_size)
-        )
+        starts = found.starts
+        for i in range(0, len(starts), partition_size):
+            count = min(partition_size, len(starts) - i)
+            chunks.append(Chunk(found.kind, found.source, starts[i], count, found.stamp))
     return chunks
 
 
-def _url_list(path: Path) -> list[str]:
+def _url_list(source: str) -> list[str]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = remote.read_bytes(source).decode("utf-8").splitlines()
     except UnicodeDecodeError:
-        raise InputError(f"{path}: neither a WARC file nor a UTF-8 list of URLs") from None
+        hint = " (a Common Crawl warc.paths.gz goes to --paths)" if source.endswith("paths.gz") else ""
+        raise InputError(f"{source}: neither a WARC file nor a UTF-8 list of URLs{hint}") from None
     urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     bad = next((u for u in urls if not u.startswith(("http://", "https://"))), None)
     if bad is not None:
-        raise InputError(f"{path}: {bad[:80]!r} is not an http(s) URL (a URL list has one URL a line)")
+        raise InputError(f"{source}: {bad[:80]!r} is not an http(s) URL (a URL list has one URL a line)")
     return urls
 
 
-def _pages(chunk: Chunk, config: Config) -> Iterator[tuple[str, bytes | None, str | None, dict[str, Any]]]:
+def _pages(chunk: Chunk, config: Config) -> Iterator[Page]:
     """(url, body, charset, source facts) for each page of a chunk; body None with the error in the facts."""
     if chunk.kind == "urls":
         from auditor.errors import FetchError
         from auditor.fetch import fetch
 
-        urls = _url_list(Path(chunk.source))[chunk.start : chunk.start + chunk.count]
+        urls = _url_list(chunk.source)[chunk.start : chunk.start + chunk.count]  # read errors: one line
         for url in urls:
             try:
                 got = fetch(url, config)
             except FetchError as exc:
-                yield url, None, None, {"error": str(exc)}
+                yield url, None, None, {"error": str(exc), "list": chunk.source}
                 continue
-            yield got.final_url, got.body, got.encoding, {"status": got.status}
+            yield got.final_url, got.body, got.encoding, {"status": got.status, "list": chunk.source}
         return
-    from warcio.archiveiterator import ArchiveIterator
+    from auditor import warcs
 
-    with open(chunk.source, "rb") as handle:
-        handle.seek(chunk.start)
-        taken = 0
-        for record in ArchiveIterator(handle):
-            if taken >= chunk.count:
-                break
-            if record.rec_type != "response" or not _is_html(record):
-                continue
-            taken += 1
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            mime = record.http_headers.get_header("Content-Type") or ""
-            charset = mime.split("charset=", 1)[1].split(";")[0].strip(" \"'") if "charset=" in mime else None
-            body = record.content_stream().read(config.max_bytes + 1)
-            facts = {"status": 200, "date": record.rec_headers.get_header("WARC-Date"), "warc": chunk.source}
-            if len(body) <= config.max_bytes and record.raw_stream.limit > 0:
-                # the file ends inside this record: half a page would be audited as if it were the page
-                yield url, None, None, {**facts, "error": "the WARC record is truncated (the file ends inside it)"}
-                continue
-            if len(body) > config.max_bytes:
-                yield url, None, None, {**facts, "error": f"over the {config.max_bytes:,}-byte limit (max_bytes)"}
-                continue
-            yield url, body, charset, facts
+    records = warcs.pages(chunk.source, chunk.start, chunk.count, config.max_bytes)
+    try:
+        yield from records  # only the reading is guarded: an error of the caller's is not thrown in here
+    except AuditError:
+        raise
+    except Exception as exc:
+        if not remote.is_remote(chunk.source):
+            raise
+        raise InputError(f"{chunk.source}: {remote.reason(exc)}") from None
 
 
-def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
-    """Audit one chunk on a worker; write its results and signatures; return its counts."""
+def run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool = False) -> dict[str, Any]:
+    """Audit one chunk on a worker; write its results and signatures (and its Parquet tables); return its counts.
+    A chunk is done when its signatures and its results in either format are there."""
+    try:
+        return _run_chunk(chunk, outdir, config, parquet)
+    except AuditError as exc:
+        # returned, not raised: a task's error is logged by its Dask worker with a traceback, and this one (a remote
+        # file that stopped answering, say) is the user's to read in one line from the client, which retries it
+        return {"key": None, "skipped": False, "pages": 0, "errors": 0, "failed": str(exc)}
+
+
+def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict[str, Any]:
     import numpy
 
+    from auditor import columnar
     from auditor.contract import compact, error_result, to_dict
     from auditor.neardup import NUM_PERM, signatures
     from auditor.pipeline import audit_html
@@ -219,7 +172,11 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     key = chunk.key
     out = Path(outdir)
     pages_file, sig_file = out / PAGES / f"part-{key}.jsonl", out / SIGNATURES / f"part-{key}.npz"
-    if pages_file.exists() and sig_file.exists():
+    if sig_file.exists() and (pages_file.exists() or columnar.complete(out, key)):
+        if parquet and not columnar.complete(out, key):
+            # done by a run without --parquet (or one that died before its tables): they are made from its JSON
+            # Lines, which were written first, and nothing is audited again
+            columnar.write_chunk(out, key, pages_file.read_bytes().splitlines())
         return {"key": key, "skipped": True}
     lines: list[bytes] = []
     texts: dict[str, str] = {}
@@ -256,6 +213,8 @@ def run_chunk(chunk: Chunk, outdir: str, config: Config) -> dict[str, Any]:
     numpy.savez(buffer, urls=numpy.array(urls, dtype=object), values=values.reshape(len(urls), NUM_PERM))
     _write_atomically(sig_file, buffer.getvalue())
     _write_atomically(pages_file, b"\n".join(lines) + b"\n" if lines else b"")
+    if parquet:
+        columnar.write_chunk(out, key, lines)
     return {"key": key, "skipped": False, "pages": len(lines), "errors": errors}
 
 
@@ -325,6 +284,43 @@ def near_duplicates(client: Any, outdir: Path, threshold: float) -> list[list[st
 # -- the whole batch -----------------------------------------------------------------------------------------
 
 
+def _audited(
+    client: Any,
+    chunks: Sequence[Chunk],
+    outdir: str,
+    config: Config,
+    parquet: bool,
+    on_progress: Callable[[int, int], None] | None,
+) -> Iterator[dict[str, Any]]:
+    """Each chunk's counts as it completes. A chunk that failed (its input stopped answering) goes to the back of
+    the queue up to ATTEMPTS times in all, so a passing fault (a 503 from a busy server) costs no re-run. Dask's
+    `retries` stay for a task that raises (a full disk, a bug), and Dask runs again a task whose worker died."""
+    from dask.distributed import as_completed
+
+    def submit(chunk: Chunk) -> Any:
+        return client.submit(run_chunk, chunk, outdir, config, parquet, retries=3, pure=False)
+
+    attempts: dict[str, tuple[Chunk, int]] = {}
+    queue = as_completed()
+    for chunk in chunks:
+        future = submit(chunk)
+        attempts[future.key] = (chunk, 1)
+        queue.add(future)
+    done = 0
+    for future in queue:
+        counts: dict[str, Any] = future.result()
+        chunk, tries = attempts.pop(future.key)
+        if counts.get("failed") and tries < ATTEMPTS:
+            again = submit(chunk)
+            attempts[again.key] = (chunk, tries + 1)
+            queue.add(again)
+            continue
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(chunks))
+        yield counts
+
+
 @dataclass
 class Summary:
     chunks: int = 0
@@ -334,10 +330,13 @@ class Summary:
     seconds: float = 0.0
     near_duplicate_groups: int = 0
     damaged: list[str] = field(default_factory=list)  # why each damaged WARC file is (truncated, ...)
+    unread: list[str] = field(default_factory=list)  # why each input that could not be read was not
+    failed: int = 0  # chunks that could not be read to their end (a remote file that stopped answering)
+    failures: list[str] = field(default_factory=list)  # why, once per distinct reason
 
 
 def run(
-    inputs: Sequence[Path],
+    inputs: Sequence[str | Path],
     outdir: Path,
     config: Config,
     scheduler: str | None = None,
@@ -345,9 +344,11 @@ def run(
     partition_size: int = PARTITION_SIZE,
     threshold: float = 0.9,
     on_progress: Callable[[int, int], None] | None = None,
+    parquet: bool = False,
 ) -> Summary:
-    """Run a batch: plan, audit every chunk on the cluster, then the batch-wide near-duplicates."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    """Run a batch: survey the inputs and audit every chunk on the cluster, then the batch-wide near-duplicates.
+    Inputs are local paths or URLs (auditor.remote); `parquet` adds the Parquet tables (auditor.columnar)."""
+    from dask.distributed import Client, LocalCluster
 
     started = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -363,26 +364,23 @@ def run(
         )
         client = Client(cluster)
     summary = Summary()
+    sources = list(dict.fromkeys(str(p) for p in inputs))  # an input named twice is audited once
     try:
-        damaged: list[str] = []
-
-        def index(paths: list[str]) -> list[list[int]]:
-            found = client.gather(client.map(warc_index, paths, pure=False))
-            damaged.extend(why for _, why in found if why is not None)
-            return [offsets for offsets, _ in found]
-
-        chunks = plan(inputs, index, partition_size)
+        surveys = client.gather(client.map(survey, sources, pure=False))
+        summary.damaged = [s.problem for s in surveys if s.kind and s.problem]
+        summary.unread = [s.problem for s in surveys if not s.kind and s.problem]
+        chunks = plan(surveys, partition_size)
         summary.chunks = len(chunks)
-        futures = client.map(run_chunk, chunks, outdir=str(outdir.resolve()), config=config, retries=3, pure=False)
-        for done, future in enumerate(as_completed(futures), 1):
-            counts = future.result()
-            if counts["skipped"]:
+        for counts in _audited(client, chunks, str(outdir.resolve()), config, parquet, on_progress):
+            if counts.get("failed"):  # the other chunks go on; what is written stays, and a re-run does the rest
+                summary.failed += 1
+                if counts["failed"] not in summary.failures:
+                    summary.failures.append(counts["failed"])
+            elif counts["skipped"]:
                 summary.skipped += 1
             else:
                 summary.pages += counts["pages"]
                 summary.errors += counts["errors"]
-            if on_progress is not None:
-                on_progress(done, len(chunks))
         groups = near_duplicates(client, outdir, threshold)
         summary.near_duplicate_groups = len(groups)
         _write_atomically(
@@ -393,13 +391,12 @@ def run(
         if cluster is not None:
             cluster.close()
     summary.seconds = round(time.monotonic() - started, 2)
-    summary.damaged = damaged
-    _write_atomically(
-        outdir / "batch.json", json.dumps({"inputs": [str(p) for p in inputs], **asdict(summary)}, indent=1).encode()
-    )
-    if damaged:
-        # after the results are written: the pages before the cut are kept, and the run still fails
-        raise InputError(
-            f"{'; '.join(damaged)}; the {summary.pages} pages read ({summary.errors} not audited) are in {outdir}"
-        )
+    _write_atomically(outdir / "batch.json", json.dumps({"inputs": sources, **asdict(summary)}, indent=1).encode())
+    problems = [*summary.unread, *summary.damaged, *summary.failures]
+    if problems:
+        # after the results are written: the pages read are kept, and the run still fails, in one line
+        said = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more (batch.json)" if problems[3:] else "")
+        if summary.failed:
+            said += f"; {summary.failed} of {summary.chunks} chunks failed (run the batch again to finish them)"
+        raise InputError(f"{said}; the {summary.pages} pages read ({summary.errors} not audited) are in {outdir}")
     return summary

@@ -745,6 +745,7 @@ Examples:
   auditor report week2.sqlite --history --format html -o history.html
   auditor report results.jsonl --format text
   auditor report results/pages --format html -o batch.html
+  auditor report results/ --format html -o batch.html     # a batch folder: JSON Lines or Parquet
   auditor report site.sqlite --write-baseline known.json    # accept today's findings
   auditor report site.sqlite --baseline known.json --fail-on warning
 
@@ -790,7 +791,8 @@ def report(
     baseline: Path | None,
     write_baseline: Path | None,
 ) -> int:
-    """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results.
+    """Report on a crawl database, a saved JSON/JSONL result, or a folder of JSONL results (a batch folder whose
+    JSON Lines are absent is read from its Parquet results, parquet/records/).
 
     --select and --ignore leave findings out of the report, its scores and its exit status; a saved result's
     findings are not audited again."""
@@ -825,17 +827,28 @@ Examples:
   auditor batch /data/*.warc.gz -o /data/results --scheduler tcp://host:8786
   auditor report results/pages --format html -o batch.html
   auditor batch urls.txt -o results/ --fail-on error --baseline known.json
+  auditor batch crawl-*.warc.gz -o results/ --parquet     # also Parquet tables
+  auditor batch https://example.org/crawl/part-1.warc.gz -o results/
+  auditor batch --paths warc.paths.gz --limit 2 -o results/ --parquet
+
+\b
+Remote inputs: http(s):// URLs are read with range requests (the server must
+answer them); s3://, gs:// and fsspec's other schemes need their backend
+installed (pip install s3fs, gcsfs, ...), with its usual credentials. A
+Common Crawl crawl lists its WARC files in
+https://data.commoncrawl.org/crawl-data/CC-MAIN-<crawl>/warc.paths.gz.
 
 \b
 Exit status (page findings change it only with --fail-on or --baseline):
   0  the batch ran; pages that could not be audited are counted in its summary
   1  a page finding in OUTDIR not in --baseline is at or above --fail-on
-  2  an input, the output folder or the scheduler cannot be used (one line
-     on stderr)"""
+  2  an input could not be read or is cut short (the other inputs are
+     audited; a re-run finishes what is missing), or the output folder, an
+     option or the scheduler cannot be used (one line on stderr)"""
 
 
 @main.command(short_help="Audit WARC files or URL lists on a Dask cluster.", epilog=BATCH_EPILOG)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
     "-o",
     "--output",
@@ -844,6 +857,27 @@ Exit status (page findings change it only with --fail-on or --baseline):
     type=click.Path(path_type=Path),
     help="Folder for the results (JSON Lines under pages/); a re-run skips what is done.",
 )
+@click.option(
+    "--parquet",
+    is_flag=True,
+    help="Also write the results as Parquet tables under OUTDIR/parquet/ (pages, links, and the full results "
+    "that auditor report reads); needs pyarrow: pip install 'affiliate-auditor[parquet]'.",
+)
+@click.option(
+    "--paths",
+    metavar="FILE_OR_URL",
+    help="A Common Crawl warc.paths.gz (a file or a URL): the WARC files it lists, joined to --base, are inputs.",
+)
+@click.option(
+    "--base",
+    metavar="URL_OR_FOLDER",
+    help="Where the --paths are: a URL (default: https://data.commoncrawl.org/), s3://commoncrawl/, or a folder "
+    "holding a copy.",
+)
+@click.option(
+    "--skip", type=click.IntRange(min=0), default=0, metavar="N", help="Leave out the first N WARC files of --paths."
+)
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Take N WARC files of --paths (after --skip).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://host:8786); default: a local cluster.")
 @click.option("--workers", type=click.IntRange(min=1), help="Workers of the local cluster (default: one per core).")
 @click.option("--partition-size", type=click.IntRange(min=1), default=200, show_default=True, help="Pages per task.")
@@ -855,8 +889,13 @@ Exit status (page findings change it only with --fail-on or --baseline):
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @_guard
 def batch(
-    inputs: tuple[Path, ...],
+    inputs: tuple[str, ...],
     outdir: Path,
+    parquet: bool,
+    paths: str | None,
+    base: str | None,
+    skip: int,
+    limit: int | None,
     scheduler: str | None,
     workers: int | None,
     partition_size: int,
@@ -869,8 +908,10 @@ def batch(
     write_baseline: Path | None,
     quiet: bool,
 ) -> int:
-    """Audit WARC files (or files of URLs, one a line) on a Dask cluster into OUTDIR."""
+    """Audit WARC files (or files of URLs, one a line) on a Dask cluster into OUTDIR. Each INPUT is a local path
+    or a URL (http(s)://, or s3://, gs://, ... with fsspec's backend for it installed)."""
     from auditor import batch as batches
+    from auditor import columnar, remote
     from auditor.config import load
     from auditor.targets import read_baseline
 
@@ -878,24 +919,35 @@ def batch(
     known = read_baseline(baseline, write_baseline)
     if outdir.exists() and not outdir.is_dir():
         raise ConfigError(f"{outdir}: exists and is not a folder")
+    if parquet:
+        columnar.require("--parquet")  # before a cluster starts, not after every chunk has failed
+    if paths is None and (skip or limit is not None or base is not None):
+        raise ConfigError("--base, --skip and --limit choose among the WARC files of --paths: give --paths")
+    sources: list[str | Path] = [s if remote.is_remote(s) else Path(s) for s in inputs]
+    if paths is not None:
+        sources.extend(remote.common_crawl_paths(paths, base or remote.COMMON_CRAWL, skip, limit))
+    if not sources:
+        raise ConfigError("nothing to audit: give WARC files or URL lists, or --paths")
 
     def progress(done: int, total: int) -> None:
         if not quiet:
             click.echo(f"batch: {done}/{total} chunks", err=True)
 
-    summary = batches.run(list(inputs), outdir, config, scheduler, workers, partition_size, threshold, progress)
+    summary = batches.run(sources, outdir, config, scheduler, workers, partition_size, threshold, progress, parquet)
     click.echo(
         f"{outdir}: {summary.pages} pages audited ({summary.errors} not), {summary.skipped} chunks already "
         f"done, {summary.near_duplicate_groups} near-duplicate groups, {summary.seconds} s"
     )
     if fail_on is None and baseline is None and write_baseline is None:
         return 0
-    from auditor.saved import page_results, selected
+    from auditor.saved import folder_results, page_results, selected
     from auditor.targets import gate, say_failing
 
     # page by page from the files (a batch may not fit in memory), chunks of earlier runs with them; a batch is
     # many sites, not one, so no site finding counts (its near-duplicates are in near_duplicates.json)
-    pages = (selected(page, config) for page in page_results(outdir / batches.PAGES))
+    lines = any((outdir / batches.PAGES).glob("*.jsonl")) or not columnar.holds_records(outdir)
+    found = page_results(outdir / batches.PAGES) if lines else folder_results(outdir)  # JSON Lines deleted: Parquet
+    pages = (selected(page, config) for page in found)
     failed = gate(pages, [], config, known, write_baseline)
     say_failing(str(outdir), failed, config, known is not None, f"auditor report {outdir / batches.PAGES}")
     return 1 if failed else 0

@@ -147,9 +147,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
     from auditor import site
 
     if source.is_dir():
-        if not any(source.rglob("*.jsonl")):
-            raise InputError(f"{source}: no .jsonl result files in this folder")
-        return _assembled(site.from_results(page_results(source)), config, source)
+        return _assembled(site.from_results(folder_results(source)), config, source)
     try:
         with source.open("rb") as handle:
             head = handle.read(16)
@@ -205,6 +203,21 @@ def _assembled(found: Site, config: Config, source: Path) -> dict[str, Any]:
         chosen = (replace(p, result=selected(p.result, config)) if p.result is not None else p for p in found.pages)
         found = replace(found, pages=tuple(chosen))
     return site.assemble(found, config)
+
+
+def folder_results(folder: Path) -> Iterator[dict[str, Any]]:
+    """The page results of a folder, one at a time, each checked: its JSON Lines files (a batch's, or its pages/),
+    or, when it holds none, a batch's Parquet `records` table (the same results, kept when the JSON Lines were
+    deleted)."""
+    from auditor import columnar
+
+    if any(folder.rglob("*.jsonl")):
+        return page_results(folder)
+    if columnar.holds_records(folder):
+        return (check_page(page, where) for page, where in columnar.records(folder))
+    if any(folder.rglob("*.parquet")):  # the flat tables alone: the reports need each page's whole result
+        raise InputError(f"{folder}: no {columnar.RECORDS}/ table of whole results here; give the batch folder")
+    raise InputError(f"{folder}: no .jsonl result files in this folder")
 
 
 def page_results(folder: Path) -> Iterator[dict[str, Any]]:
