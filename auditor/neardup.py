@@ -22,16 +22,14 @@ LSH_MARGIN = 0.15
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     """The text's word n-grams, lowercased; a text shorter than n words is one shingle."""
     words = _WORD.findall(text.lower())
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    # the n-grams as n staggered views zipped (no slice copied per shingle): half the time of slicing, and
+    # shingling is most of what a batch worker does besides the audit
+    return {gram.encode("utf-8") for gram in map(" ".join, zip(*(words[i:] for i in range(size)), strict=False))}
 
 
 def signatures(texts: Iterable[str], num_perm: int = NUM_PERM, chunk: int = 500) -> list[Any]:
@@ -44,10 +42,10 @@ def signatures(texts: Iterable[str], num_perm: int = NUM_PERM, chunk: int = 500)
     for text in texts:
         batch.append(shingles(text))
         if len(batch) == chunk:
-            out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=_crc32))
+            out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=zlib.crc32))
             batch = []
     if batch:
-        out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=_crc32))
+        out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=zlib.crc32))
     return out
 
 
