@@ -83,16 +83,13 @@ def survey(source: str) -> Survey:
 
 
 def _read(source: str, read: Callable[..., T], *args: Any) -> T:
-    """`read(*args)`, with what goes wrong reading a remote input said in one line (a local file's errors are as
-    they were: a bug there should show)."""
+    """`read(*args)`, with what goes wrong reading the input said in one line (`_why_unreadable`)."""
     try:
         return read(*args)
     except AuditError:
         raise
     except Exception as exc:
-        if not remote.is_remote(source):
-            raise
-        raise InputError(f"{source}: {remote.reason(exc)}") from None
+        raise InputError(f"{source}: {_why_unreadable(source, exc)}") from None
 
 
 def plan(surveys: Sequence[Survey], partition_size: int = PARTITION_SIZE) -> list[Chunk]:
@@ -144,9 +141,16 @@ def _pages(chunk: Chunk, config: Config) -> Iterator[Page]:
     except AuditError:
         raise
     except Exception as exc:
-        if not remote.is_remote(chunk.source):
-            raise
-        raise InputError(f"{chunk.source}: {remote.reason(exc)}") from None
+        raise InputError(f"{chunk.source}: {_why_unreadable(chunk.source, exc)}") from None
+
+
+def _why_unreadable(source: str, exc: Exception) -> str:
+    """Why an input could not be read, in a few words: a remote one's HTTP status or connection failure, or what the
+    WARC reader stumbled on in a damaged file (warcio raises AttributeError on a response without a target URI),
+    so that one bad input is one line and the others go on."""
+    if remote.is_remote(source):
+        return remote.reason(exc)
+    return f"cannot be read as a WARC file ({type(exc).__name__}: {str(exc)[:120]})"
 
 
 def run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool = False) -> dict[str, Any]:

@@ -51,6 +51,12 @@ def strip_credentials(url: str) -> str:
     return _URL_USERINFO.sub(r"\1", url, count=1) if "@" in url else url
 
 
+def link_key(href: str) -> str:
+    """A link as a link check follows and records it (--check-links): without credentials and fragment (neither
+    is sent). The check, the store and the reports group followed links by it."""
+    return strip_credentials(href).split("#", 1)[0]
+
+
 def _scrubbed(value: Any) -> Any:
     """Free text, or evidence made of it, with the credentials of the URLs it quotes taken out."""
     if isinstance(value, str):

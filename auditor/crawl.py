@@ -978,6 +978,8 @@ class Crawler:
         previous = self.previous
         if previous is None or not self.carry or self.store.audited_changed() or self.settings.check_links:
             return None  # (links followed are this crawl's own: their health is what changes between crawls)
+        if previous.check_counts().get("done"):
+            return None  # the earlier summary counts link-health findings that this crawl, checking none, has not
         own = previous.get("crawl")
         earlier = next((r for r in previous.crawls() if r.id == own), None)
         if earlier is None or earlier.summary is None or earlier.start_url != self.settings.start_url:

@@ -178,7 +178,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # (str.isdigit takes "²", which float() refuses)
         return float(value)
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())

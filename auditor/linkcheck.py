@@ -75,8 +75,12 @@ async def follow(
             return _ended(chain, hops, None, status, why)
         if not 300 <= status < 400 or location is None:
             return _ended(chain, hops, current, status, None)
-        following = urljoin(current, location).split("#", 1)[0]
-        if urlsplit(following).scheme.lower() not in DEFAULT_PORTS:
+        try:
+            following = urljoin(current, location).split("#", 1)[0]
+            scheme = urlsplit(following).scheme.lower()
+        except ValueError:  # a Location no URL parser takes (http://[::1): the chain ends here, the crawl goes on
+            return _ended(chain, hops, None, status, f"redirects to {location[:100]!r}, not a valid URL")
+        if scheme not in DEFAULT_PORTS:
             return _ended(chain, hops, None, status, f"redirects to {location[:100]!r}, not an http(s) URL")
         looped = following in chain
         if looped or len(chain) > MAX_REDIRECTS:
@@ -275,8 +279,8 @@ def judge_page(page: dict[str, Any], config: Config) -> dict[str, Any]:
     first on the page); the page's score counts them, and the rules that pass join its passed rules."""
     from auditor import engine
     from auditor.checks import KINDS
+    from auditor.contract import link_key
     from auditor.models import SEVERITY_RANK
-    from auditor.resolution import key
     from auditor.site import from_results
 
     if not any(isinstance(link.get("resolution"), dict) for link in page.get("links") or []):
@@ -289,7 +293,7 @@ def judge_page(page: dict[str, Any], config: Config) -> dict[str, Any]:
     first: dict[str, int] = {}
     for link in page["links"]:
         if isinstance(link.get("block"), int):
-            first.setdefault(key(str(link["href"])), link["block"])
+            first.setdefault(link_key(str(link["href"])), link["block"])
     added = []
     for f in found:
         block = first.get(str(f.evidence.get("href")))

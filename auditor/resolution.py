@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
 from auditor import networks
-from auditor.contract import strip_credentials
+from auditor.contract import link_key, strip_credentials
 from auditor.layout import Anchor
 from auditor.links import Url, classify, cloak_prefix, target
 from auditor.models import Site
@@ -46,11 +46,6 @@ VERDICTS: tuple[Verdict, ...] = ("broken", "tag_lost", "loop", "unverified", "he
 LANDING_IDS = frozenset(("awc", "cjevent", "irclickid", "sscid", "ransiteid", "raneaid", "clickref", "transaction_id"))
 # A URL of a chain carries no evidence of the page around it: it is classified as a bare link
 _BARE = Anchor(raw_href="", text="", rel=(), classes=(), data={}, piece=0, in_box=False, hidden=False)
-
-
-def key(href: str) -> str:
-    """A link as a link check follows it and records it: without credentials and fragment (neither is sent)."""
-    return strip_credentials(href).split("#", 1)[0]
 
 
 def _page_site(url: str) -> str | None:
@@ -71,7 +66,7 @@ def to_follow(links: Iterable[tuple[str, bool]], page_url: str, catalogue: Catal
             continue
         own = page_site is not None and url.site == page_site
         if affiliate or host_facts(catalogue, url.host)[1] is not None or (own and _redirect_path(url, catalogue)):
-            found.setdefault(key(href), None)
+            found.setdefault(link_key(href), None)
     return list(found)
 
 
@@ -151,7 +146,11 @@ def judge(
         tagged = any(p.url == end for p in paid) or bool(LANDING_IDS & query_params(end.parts).keys())
         # a network that names no shop of its own, or another shop's programme, recorded the click on the way
         tracked = any(p.owner != merchant_name(end.host) for p in paid if p.url != end and p.network != "redirector")
-        lost = (bool(link.get("affiliate")) or bool(paid)) and not tagged and not tracked
+        # an id that was there to lose: a paid URL on the way, or the site's own cloak that the page marks as
+        # affiliate (a shop link that never carried an id, a partner storefront say, has none to lose)
+        first = target(chain[0])
+        cloak = bool(link.get("affiliate")) and first is not None and page_site is not None and first.site == page_site
+        lost = (bool(paid) or cloak) and not tagged and not tracked
     verdict: Verdict
     if error is not None:
         looped = len(set(chain)) < len(chain) or len(chain) > MAX_HOPS + 1
@@ -185,7 +184,7 @@ def judge(
 def apply(
     page: dict[str, Any], chains: Mapping[str, Mapping[str, Any]], catalogue: Catalogue | None = None
 ) -> dict[str, Any]:
-    """The page result with a `resolution` on each link that was followed (keyed as `key` spells it), and a link
+    """The page result with a `resolution` on each link that was followed (keyed by `link_key`), and a link
     its chain shows to be affiliate marked as affiliate "by redirect". A page already resolved, a page that could
     not be audited and a page none of whose links was followed come back as they are."""
     if page.get("error") is not None or not chains:
@@ -196,12 +195,12 @@ def apply(
     checked: set[str] = set()
     by_redirect = 0
     for link in page.get("links") or []:
-        followed = chains.get(key(str(link.get("href", "")))) if isinstance(link, dict) else None
+        followed = chains.get(link_key(str(link.get("href", "")))) if isinstance(link, dict) else None
         if followed is None or "resolution" in link:
             out.append(link)
             continue
         resolution = judge(link, followed, page_site, catalogue)
-        checked.add(key(str(link["href"])))
+        checked.add(link_key(str(link["href"])))
         link = {**link, "resolution": resolution}
         if resolution["affiliate"] and not link.get("affiliate"):
             redirects = count(len(resolution["chain"]) - 1, "redirect")
@@ -243,7 +242,7 @@ def checked_links(site: Site) -> list[Checked]:
             resolution = link.get("resolution") if isinstance(link, dict) else None
             if not isinstance(resolution, dict):
                 continue
-            entry = found.setdefault(key(str(link.get("href", ""))), (resolution, Counter()))
+            entry = found.setdefault(link_key(str(link.get("href", ""))), (resolution, Counter()))
             entry[1][page.url] += 1
     return [Checked(href, res, tuple(url for url, _ in pages.most_common())) for href, (res, pages) in found.items()]
 

@@ -76,6 +76,14 @@ _PARTS: dict[str, tuple[str, dict[str, Any]]] = {
         {"text": str, "kind": str, "block": int, "region": str, "hidden": bool},
     ),
 }
+# A followed link's `resolution` (--check-links), as the link-health checks and the reports read it
+_RESOLUTION_FIELDS: dict[str, Any] = {
+    "chain": list,
+    "final_url": (str, None),
+    "status": (int, None),
+    "error": (str, None),
+    "verdict": str,
+}
 
 
 def _fits(value: Any, kind: Any) -> bool:
@@ -103,6 +111,14 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _check_resolution(resolution: Any, what: str) -> None:
+    if not isinstance(resolution, dict):
+        raise InputError(f"{what} is not an object")
+    _check_fields(resolution, _RESOLUTION_FIELDS, what)
+    if not all(isinstance(url, str) for url in resolution["chain"]):
+        raise InputError(f"{what} has a 'chain' that is not a list of URLs")
+
+
 def check_page(record: Any, where: str) -> dict[str, Any]:
     """The record if it is a page result the reports can read; else one clear error naming the file, the page
     and the field."""
@@ -125,6 +141,9 @@ def check_page(record: Any, where: str) -> dict[str, Any]:
                 if not isinstance(item, dict):
                     raise InputError(f"{name} {number} is not an object")
                 _check_fields(item, fields, f"{name} {number}")
+        for number, link in enumerate(record["links"], 1):
+            if "resolution" in link:
+                _check_resolution(link["resolution"], f"link {number}'s 'resolution'")
     except InputError as exc:
         raise InputError(f"{page}: {exc}") from None
     return record

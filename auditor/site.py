@@ -107,8 +107,12 @@ def assemble(site: Site, config: Config | None = None) -> dict[str, Any]:
     """The site result: pages, site findings, metrics, and the site score (the pages' mean score minus the
     weight of each site finding)."""
     rules = engine.active_rules(config or Config(), scope="site")
-    if not any_checked(site):  # no link was followed: the link-health rules have nothing to judge, and pass nothing
-        rules = tuple(r for r in rules if not getattr(KINDS[r.kind], "NEEDS_CHECKED_LINKS", False))
+    link_rules = {r.id for r in rules if getattr(KINDS[r.kind], "NEEDS_CHECKED_LINKS", False)}
+    judged = any(f.get("rule") in link_rules for p in site.audited for f in (p.result or {}).get("findings") or [])
+    # no link was followed: the link-health rules have nothing to judge, and pass nothing; pages that carry their
+    # findings already (`auditor audit --check-links`) are not judged twice
+    if not any_checked(site) or judged:
+        rules = tuple(r for r in rules if r.id not in link_rules)
     findings, passed = engine.run_site(site, rules)
     numbers = metrics(site)
     base = numbers["score_mean"] if numbers["score_mean"] is not None else 100

@@ -487,7 +487,7 @@ class Store:
         followed (--check-links) with its redirect chain and what the chain says (`resolution.apply`)."""
         chains = self.chains()
         if chains:
-            from auditor.resolution import apply  # (only then: the crawl's own process never loads the catalogue)
+            from auditor.resolution import apply  # (only then: a report of a crawl without link checks needs none)
         pages = tuple(
             SitePage(
                 row.url,

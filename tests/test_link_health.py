@@ -505,6 +505,41 @@ def test_audit_check_links_gives_the_page_its_findings(tmp_path: Path) -> None:
     assert page["score"] == max(0, 100 - sum(f["weight"] for f in page["findings"]))
     assert audited.exit_code in (0, 1), audited.output
     assert "Link health" in render(page, "text") and 'id="link-health"' in render(page, "html")
+    # a site report of the saved page (a list of pages) judges the links once: on the page, not again as the site's
+    saved = tmp_path / "pages.json"
+    saved.write_text(f"[{audited.output}]")
+    reported = json.loads(CliRunner().invoke(main, ["report", str(saved), "--format", "json"]).output)
+    assert [f["rule"] for f in reported["findings"] if f["rule"].startswith("links-")] == []
+
+
+def test_a_location_no_parser_takes_ends_the_chain_not_the_check() -> None:
+    with running(Server(lambda path, query: (302, {"Location": "http://[::1"}, b""))) as odd:
+        url = f"http://127.0.0.1:{odd.port}/go/odd"
+
+        async def follow() -> dict[str, Any]:
+            async with linkcheck.client("auditor-test", TIMEOUT, {}) as client:
+                return await linkcheck.follow(client, url, linkcheck.Pacer([], "auditor-test", TIMEOUT, 0), TIMEOUT)
+
+        followed = asyncio.run(follow())
+    assert followed["final_url"] is None and "URL" in followed["error"]  # refused by httpx or by the chain itself
+
+
+def test_odd_retry_after_values_are_no_wait() -> None:
+    assert fetch.parse_retry_after("\u00b2") is None  # a digit to str.isdigit, not to float()
+    assert fetch.parse_retry_after("7") == 7.0 and fetch.parse_retry_after("soon") is None
+
+
+def test_a_shop_link_that_never_carried_an_id_has_no_tag_to_lose() -> None:
+    """A partner storefront link the page marks as affiliate, straight to the shop with no id: healthy; the same
+    shop reached through the site's own cloak without an id: the tag was lost."""
+    catalogue, site = resolution.networks.load(), "blog.example"
+    shop = "https://shop.example/store/aurora"
+    ended = {"hops": [], "final_url": shop, "status": 200, "error": None, "checked_at": 0}
+    straight = resolution.judge({"href": shop, "affiliate": True}, {**ended, "chain": [shop]}, site, catalogue)
+    assert straight["verdict"] == "healthy"
+    cloak = "https://blog.example/go/aurora"
+    through = resolution.judge({"href": cloak, "affiliate": True}, {**ended, "chain": [cloak, shop]}, site, catalogue)
+    assert through["verdict"] == "tag_lost"
 
 
 def test_the_reports_have_a_link_health_section(checked: dict[str, Any]) -> None:

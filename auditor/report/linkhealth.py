@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from auditor.contract import pages_of
+from auditor.contract import link_key, pages_of
 from auditor.report.labels import network_name
 
 # What each verdict of a followed link reads as (the JSON keeps `resolution.verdict` as it is)
@@ -30,7 +30,7 @@ def link_health(result: dict[str, Any]) -> dict[str, Any] | None:
             resolution = link.get("resolution") if isinstance(link, dict) else None
             if not isinstance(resolution, dict):
                 continue
-            href = str(link.get("href", "")).split("#", 1)[0]
+            href = link_key(str(link.get("href", "")))
             entry = found.setdefault(href, {"href": href, "resolution": resolution, "pages": Counter()})
             entry["pages"][str(page.get("url", ""))] += 1
             entry["by_redirect"] = entry.get("by_redirect") or str(link.get("evidence", "")).startswith("by redirect")
