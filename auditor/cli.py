@@ -114,6 +114,13 @@ def _options(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
+RESOLVE_OPTION = click.option(
+    "--resolve",
+    "resolve",
+    multiple=True,
+    metavar="HOST:PORT:ADDR",
+    help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
+)
 BASELINE_OPTIONS = _options(
     click.option(
         "--baseline",
@@ -203,13 +210,7 @@ Exit status (the worst over all pages):
     "find broken links, lost affiliate ids and redirect loops. Off by default: without it, nothing but the page is "
     "fetched.",
 )
-@click.option(
-    "--resolve",
-    "resolve",
-    multiple=True,
-    metavar="HOST:PORT:ADDR",
-    help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
-)
+@RESOLVE_OPTION
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
 def audit(
@@ -538,13 +539,7 @@ Exit status (findings change it only with --fail-on or --baseline):
     "with the same politeness, to find broken links, lost affiliate ids and redirect loops (the report's Link "
     "health). Off by default: without it, no request leaves the site's own pages.",
 )
-@click.option(
-    "--resolve",
-    "resolve",
-    multiple=True,
-    metavar="HOST:PORT:ADDR",
-    help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
-)
+@RESOLVE_OPTION
 @click.option(
     "--warc",
     "warc_path",
