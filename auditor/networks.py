@@ -38,6 +38,8 @@ class Network:
     """True: the link's own site is the merchant; a string names it; False: only `target` can tell."""
     source: str
     seen_on: frozenset[str] = frozenset()
+    widget: str = ""
+    """The service its own widgets are reported under: the `[[script]]` entry that names them, where one does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,7 @@ def _network(entry: dict[str, Any]) -> Network:
         merchant=entry.get("merchant", any_host),
         source=entry.get("source", ""),
         seen_on=frozenset(entry.get("seen_on", ())),
+        widget=entry.get("widget") or f"{entry['id']}_widget",
     )
 
 

@@ -409,28 +409,46 @@ def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> li
 
 
 def _programme_widgets(scripts: list[etree._Element], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
-    """Widgets of the programmes in the catalogue that no service entry names: a script served from a programme's
-    own host and configured with the publisher's id under the programme's id parameter (an attribute, a
-    `data-*` value or its configuration: "partnerId" for `partner_id`). Programmes render their tours, hotels
-    and products this way, each link carrying the id; named "<programme>_widget"."""
+    """Widgets of the programmes in the catalogue that no service entry finds, configured with the publisher's id
+    under the programme's id parameter (an attribute, a `data-*` value or its configuration: "partnerId" for
+    `partner_id`) and tied to the programme by either end of the embed code the programme hands out: a script
+    served from the programme's own host, or a loader script right after the element the widget fills, whose
+    fallback content links to the programme (`<ins data-aid=X><a href="//booking.com?aid=X">`; the loader may
+    come from any CDN). Programmes render their tours, hotels and products this way, each link carrying the id;
+    reported under the programme's `widget` name."""
     found: dict[str, AutoAffiliateScript] = {}
     for script in scripts:
         src = (script.get("src") or "").strip()
-        if not src.lower().startswith(("http:", "https:", "//")):
-            continue
-        try:
-            host = (urlsplit("https:" + src if src.startswith("//") else src).hostname or "").lower()
-        except ValueError:
-            continue
-        for net in networks.host_facts(catalogue, host)[0] if host else ():
-            if not net.params or f"{net.id}_widget" in found:
-                continue
+        if src:
             settings = [f"{k!s}={v!s}" for k, v in script.attrib.items() if k != "src"]
-            said = " ".join([*settings, src, layout.script_text(script)])
-            match = _id_setting(net.params).search(said)
-            if match:
-                found[f"{net.id}_widget"] = AutoAffiliateScript(f"{net.id}_widget", f"{host}: {match.group(0)[:60]}")
+            _widget_of(_host(src), " ".join([*settings, src, layout.script_text(script)]), catalogue, found)
+        container = script.getprevious()
+        if container is not None and any(str(k).startswith("data-") for k in container.attrib):
+            said = " ".join(f"{k!s}={v!s}" for k, v in container.attrib.items() if str(k).startswith("data-"))
+            for anchor in container.iterfind(".//a[@href]"):
+                _widget_of(_host(anchor.get("href") or ""), said, catalogue, found)
     return list(found.values())
+
+
+def _host(url: str) -> str:
+    """The host of an absolute or scheme-relative URL, lowercased ("" for any other)."""
+    url = url.strip()
+    if not url.lower().startswith(("http:", "https:", "//")):
+        return ""
+    try:
+        return (urlsplit("https:" + url if url.startswith("//") else url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _widget_of(host: str, said: str, catalogue: networks.Catalogue, found: dict[str, AutoAffiliateScript]) -> None:
+    """Adds to `found` the widget of the programme on `host` whose id parameter `said` sets, if any."""
+    for net in networks.host_facts(catalogue, host)[0] if host else ():
+        if not net.params or net.widget in found:
+            continue
+        match = _id_setting(net.params).search(said)
+        if match:
+            found[net.widget] = AutoAffiliateScript(net.widget, f"{host}: {match.group(0)[:60]}")
 
 
 @cache

@@ -58,17 +58,25 @@ def test_a_page_that_only_names_the_address_has_no_script(service: str, embed: s
     assert service not in _services(head, link)
 
 
-# A programme's own widget that no [[script]] entry names: the loader is on a host of the programme (Booking.com's
-# `aid`, here on a made-up widget host of booking.com) and its configuration carries the programme's id parameter.
+# A programme's own widget that no [[script]] entry finds (its loader on a made-up host here), tied to the
+# programme by either end of its embed code and configured with the programme's id parameter (Booking.com's `aid`):
+# a loader on a host of the programme, or a loader from anywhere right after the element the widget fills, whose
+# fallback content links to the programme.
+_CONTAINER = (
+    '<ins class="box" data-aid="1596094" data-prod="dfl2"><a href="//www.booking.com?aid=1596094">Booking.com</a></ins>'
+)
+_LOADER = "<script>(function(d){var s=d.createElement('script');s.src='//cdn.example/w.js';})(document);</script>"
 _UNNAMED = (
-    '<script src="https://widgets.booking.com/loader.js" data-aid="1596094"></script>',
-    "<script src=\"https://widgets.booking.com/loader.js\" onload=\"W.init({'aid': '1596094'})\"></script>",
+    ('<script src="https://widgets.booking.com/loader.js" data-aid="1596094"></script>', ""),
+    ("<script src=\"https://widgets.booking.com/loader.js\" onload=\"W.init({'aid': '1596094'})\"></script>", ""),
+    ("", _CONTAINER + _LOADER),
 )
 
 
-@pytest.mark.parametrize("embed", _UNNAMED)
-def test_a_programmes_own_widget_configured_with_its_id_is_found(embed: str) -> None:
-    assert "booking_widget" in _services(embed)
+@pytest.mark.parametrize(("head", "body"), _UNNAMED)
+def test_a_programmes_own_widget_configured_with_its_id_is_found(head: str, body: str) -> None:
+    """Reported under the programme's `widget` name (Booking.com's is its [[script]] entry's)."""
+    assert _services(head, body) == {"booking_affiliate_widget"}
 
 
 @pytest.mark.parametrize(
@@ -81,6 +89,19 @@ def test_a_programmes_own_widget_configured_with_its_id_is_found(embed: str) -> 
 )
 def test_a_script_without_the_programmes_host_and_id_is_no_widget(embed: str) -> None:
     assert not {s for s in _services(embed) if s.endswith("_widget")}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _CONTAINER.replace("data-aid", "data-said") + _LOADER,  # another parameter
+        _CONTAINER.replace("booking.com", "hotels.example") + _LOADER,  # a link to another site
+        _CONTAINER,  # no loader after it
+        _CONTAINER + "<p>More below.</p>" + _LOADER,  # the loader follows another element
+    ],
+)
+def test_an_element_that_is_not_a_programmes_widget_container_is_no_widget(body: str) -> None:
+    assert not {s for s in _services("", body) if s.endswith("_widget")}
 
 
 def test_the_widget_is_found_without_knowledge_met_on_the_page() -> None:
