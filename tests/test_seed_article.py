@@ -207,6 +207,30 @@ def test_a_product_the_story_never_mentions_is_off_topic_as_before() -> None:
     assert {"garlic", "steel"} <= set(evidence["missing_terms"])
 
 
+_TOOLS = """<html><head><title>The tools every electrician needs</title></head><body>
+<main><article><h1>The tools every electrician needs</h1>
+<p>An electrician's first tool is a digital multimeter that reads voltage, current and resistance.</p>
+<p>Choose a multimeter with auto-ranging, so that you need not guess the range before every reading.</p>
+<p>A good multimeter survives a drop from a ladder and has leads that stay flexible in the cold.</p>
+<p>Wire strippers come next: a pair that cuts, strips and crimps saves a trip back to the van.</p>
+<p>Last, a non-contact voltage tester tells you whether a wire is live before you touch it.</p>
+<p>Add a fish tape for pulling cable through conduit, and a stud finder for locating joists behind drywall.</p>
+<p>Keep every tool in a bag with a stiff base, so that the multimeter and the strippers are where you left them.</p>
+<p>Replace worn leads and blunt strippers early: a tool that slips is how an electrician gets hurt on the job.</p>
+<p>None of this needs to be expensive; a mid-priced multimeter from a known maker outlasts two cheap ones.</p>
+{plug}
+</article></main></body></html>"""
+
+
+def test_a_model_number_says_which_product_not_what_it_is() -> None:
+    # a brand and a model number the article never names: the plug says which product, not what it is, so there
+    # is too little to judge it by; a plug whose own words the article never uses stays off topic, model or not
+    assert _off_topic(_TOOLS.format(plug=_box("Klein Tools MM400"))) == []
+    [evidence] = _off_topic(_TOOLS.format(plug=_box("Garmin Forerunner 265 running watch")))
+    assert "265" not in evidence["missing_terms"]
+    assert {"running", "watch"} <= set(evidence["missing_terms"])
+
+
 def test_backdrop_discount_weighs_a_shared_word_by_the_sentences_without_it() -> None:
     article = Coverage(["solar panels on roofs", "solar farms in winter", "the solar market", "a quiet winter"])
     everywhere = off_topic._coverage(article, terms("solar"))

@@ -56,7 +56,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
         for block in blocks
         if block.kind == "affiliate"
         and block.words <= options["max_plug_words"]
-        and len(found := terms(block.text, ignore)) >= options["min_plug_terms"]
+        and len(found := _described(block.text, ignore)) >= options["min_plug_terms"]
     ]
     article = [b for b in blocks if b.kind == "editorial"]
     if not plugs or sum(b.words for b in article) < options["min_article_words"]:
@@ -90,6 +90,12 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
             )
 
 
+def _described(text: str, ignore: frozenset[str]) -> set[str]:
+    """The terms that say what a plug is about: a model number ("MM400", "RX100", "M18") names which product it
+    is, not what, and an article that discusses multimeters need not name every model it recommends."""
+    return {term for term in terms(text, ignore) if not any(c.isdigit() for c in term)}
+
+
 # The word pattern `terms` reads (textmodel's), applied to the text as written rather than lowercased.
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 
@@ -98,7 +104,7 @@ def _as_written(text: str, ignore: frozenset[str]) -> dict[str, str]:
     """Each term of the text, in the order the text first uses it, with the word as the text first writes it."""
     written: dict[str, str] = {}
     for word in _WORD.findall(text):
-        for term in terms(word, ignore):
+        for term in _described(word, ignore):
             written.setdefault(term, word)
     return written
 
