@@ -39,7 +39,7 @@ class Network:
     source: str
     seen_on: frozenset[str] = frozenset()
     widget: str = ""
-    """The service its own widgets are reported under: the `[[script]]` entry that names them, where one does."""
+    """The service id its own widgets are reported under: a `[[script]]` entry's id where one names them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,9 @@ class Catalogue:
     cta: re.Pattern[str]
     box_words: frozenset[str]
     scripts: tuple[Script, ...]
+    widget_params: frozenset[str]
+    """Every programme's id parameters as a `data-*` attribute names them (`_` written `-`): an element with none
+    of them is no programme widget's."""
     script_words: Callable[[list[etree._Element]], list[frozenset[str]]] = field(compare=False, repr=False)
     """Which of the scripts' `contains` words each of a page's script elements holds."""
     hosts_seen: dict[str, tuple[tuple[Network, ...], Redirector | None, tuple[Network, ...]]] = field(
@@ -228,6 +231,7 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
         cta=re.compile("|".join(f"(?:{p})" for p in evidence.get("cta", ["$^"])), re.I),
         box_words=frozenset(evidence.get("box_words", ())),
         scripts=scripts,
+        widget_params=frozenset(p.replace("_", "-") for net in networks for p in net.params),
         script_words=layout.script_words(word for script in scripts for word in script.contains),
     )
 

@@ -10,9 +10,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
@@ -409,25 +410,70 @@ def _scripts(scripts: list[etree._Element], catalogue: networks.Catalogue) -> li
 
 
 def _programme_widgets(scripts: list[etree._Element], catalogue: networks.Catalogue) -> list[AutoAffiliateScript]:
-    """Widgets of the programmes in the catalogue that no service entry finds, configured with the publisher's id
-    under the programme's id parameter (an attribute, a `data-*` value or its configuration: "partnerId" for
-    `partner_id`) and tied to the programme by either end of the embed code the programme hands out: a script
-    served from the programme's own host, or a loader script right after the element the widget fills, whose
-    fallback content links to the programme (`<ins data-aid=X><a href="//booking.com?aid=X">`; the loader may
-    come from any CDN). Programmes render their tours, hotels and products this way, each link carrying the id;
-    reported under the programme's `widget` name."""
+    """Widgets of the programmes in the catalogue that no service entry finds, tied to the programme by either end
+    of the embed code the programme hands out, and carrying the publisher's id under the programme's id
+    parameter:
+    - a script served from the programme's own host and configured with the id (an attribute, a `data-*` value or
+      its configuration: "partnerId" for `partner_id`);
+    - a loader script right after the element the widget fills, whose `data-<parameter>` attribute holds the
+      same id as the fallback link inside it, to the programme's host (Booking.com's published code:
+      `<ins data-aid="X"><a href="//www.booking.com?aid=X">`, then a loader from a CDN no entry names). The
+      parser drops comments, so a comment between the two does not part them; any other element does.
+    Programmes render their tours, hotels and products this way, each link carrying the id; reported under the
+    programme's `widget` service."""
     found: dict[str, AutoAffiliateScript] = {}
     for script in scripts:
         src = (script.get("src") or "").strip()
         if src:
             settings = [f"{k!s}={v!s}" for k, v in script.attrib.items() if k != "src"]
-            _widget_of(_host(src), " ".join([*settings, src, layout.script_text(script)]), catalogue, found)
+            for net in _programmes(_host(src), catalogue):
+                match = _id_setting(net.params).search(" ".join([*settings, src, layout.script_text(script)]))
+                if match:
+                    found.setdefault(net.widget, AutoAffiliateScript(net.widget, f"{_host(src)}: {match[0][:60]}"))
+                    break
         container = script.getprevious()
-        if container is not None and any(str(k).startswith("data-") for k in container.attrib):
-            said = " ".join(f"{k!s}={v!s}" for k, v in container.attrib.items() if str(k).startswith("data-"))
-            for anchor in container.iterfind(".//a[@href]"):
-                _widget_of(_host(anchor.get("href") or ""), said, catalogue, found)
+        if container is not None and (src or _LOADS_A_SCRIPT.search(layout.script_text(script))):
+            widget = _filled_element(container, catalogue)
+            if widget is not None:
+                found.setdefault(widget.service, widget)
     return list(found.values())
+
+
+# A script that loads another: its text creates a script element or names a .js address.
+_LOADS_A_SCRIPT = re.compile(r"createElement\(\s*[\"']script|\.js\b", re.I)
+# How many links inside an element are read for the programme's fallback link: a widget's element holds one; a
+# page's wrapper holding thousands is not a widget's, and reading them all per script would be quadratic.
+FALLBACK_LINKS = 3
+
+
+def _filled_element(element: etree._Element, catalogue: networks.Catalogue) -> AutoAffiliateScript | None:
+    """The widget whose element this is: one of its first FALLBACK_LINKS links goes to a programme's host and sets
+    one of the programme's id parameters to the value the element's `data-<parameter>` attribute holds."""
+    settings = {
+        str(k)[5:].lower().replace("_", "-"): str(v).strip()
+        for k, v in element.attrib.items()
+        if str(k).startswith("data-") and str(v).strip()
+    }
+    if not settings.keys() & catalogue.widget_params:
+        return None  # (most elements: no walk of their links)
+    for anchor in islice(element.iterfind(".//a[@href]"), FALLBACK_LINKS):
+        href = anchor.get("href") or ""
+        host = _host(href)
+        if not host or "?" not in href:
+            continue
+        query = dict(parse_qsl(urlsplit(href.strip()).query))  # (_host read it: it splits)
+        for net in _programmes(host, catalogue):
+            for param in net.params:
+                name = param.replace("_", "-")
+                if name in settings and query.get(param) == settings[name]:
+                    said = f"<{element.tag} data-{name}={settings[name][:40]}>, links to {host}, then a loader"
+                    return AutoAffiliateScript(net.widget, said)
+    return None
+
+
+def _programmes(host: str, catalogue: networks.Catalogue) -> list[networks.Network]:
+    """The catalogue's programmes with id parameters whose host this is, most specific domain first."""
+    return [net for net in networks.host_facts(catalogue, host)[0] if net.params] if host else []
 
 
 def _host(url: str) -> str:
@@ -439,16 +485,6 @@ def _host(url: str) -> str:
         return (urlsplit("https:" + url if url.startswith("//") else url).hostname or "").lower()
     except ValueError:
         return ""
-
-
-def _widget_of(host: str, said: str, catalogue: networks.Catalogue, found: dict[str, AutoAffiliateScript]) -> None:
-    """Adds to `found` the widget of the programme on `host` whose id parameter `said` sets, if any."""
-    for net in networks.host_facts(catalogue, host)[0] if host else ():
-        if not net.params or net.widget in found:
-            continue
-        match = _id_setting(net.params).search(said)
-        if match:
-            found[net.widget] = AutoAffiliateScript(net.widget, f"{host}: {match.group(0)[:60]}")
 
 
 @cache

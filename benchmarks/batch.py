@@ -31,7 +31,7 @@ from benchmarks.common import corpus_pages, machine
 
 PAGES = 20_000
 RECORDS_PER_FILE = 1_000
-SAMPLE = 1_000  # records the bare rate is measured on, rounded down to whole passes over the corpus
+SAMPLE = 1_000  # records the bare rate is measured on: whole passes over the corpus (at least one, at most the set)
 
 
 def records(pages: int) -> Iterator[tuple[str, bytes]]:
@@ -68,12 +68,12 @@ def write_warcs(folder: Path, pages: int) -> list[Path]:
 
 
 def bare_rate(files: list[Path], pages: int) -> float:
-    """Pages per second of `audit_html` alone, over every n-th record of the set (read before the clock starts)."""
+    """Pages per second of `audit_html` alone, over the set's first records (read before the clock starts)."""
     from auditor import audit_html
     from auditor.pipeline import forget_memos
 
-    # the set's first records, in whole passes over the corpus: every page weighs as much as in the batch (every
-    # n-th record would visit only the pages whose index n shares a factor with, 39 of 195 for n = 20)
+    # whole passes over the corpus, so that every page weighs as much as in the batch (every 20th record would
+    # visit only the 39 pages whose index is a multiple of gcd(20, 195) = 5)
     corpus = len(corpus_pages())
     size = min(pages, max(1, SAMPLE // corpus) * corpus)
     sample = list(itertools.islice(records(pages), size))

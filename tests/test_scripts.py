@@ -98,10 +98,49 @@ def test_a_script_without_the_programmes_host_and_id_is_no_widget(embed: str) ->
         _CONTAINER.replace("booking.com", "hotels.example") + _LOADER,  # a link to another site
         _CONTAINER,  # no loader after it
         _CONTAINER + "<p>More below.</p>" + _LOADER,  # the loader follows another element
+        _CONTAINER + "<script>window.dataLayer = window.dataLayer || [];</script>",  # a script that loads none
+        _CONTAINER.replace("?aid=1596094", ""),  # the fallback link carries no id
+        _CONTAINER.replace("?aid=1596094", "?aid=777"),  # another id than the element's
+        # the parameter's name inside another attribute's name, or set only in a value
+        '<div data-gtm-tag="buy-button"><a href="https://www.amazon.com/dp/B01?tag=buy-button">Amazon</a></div>'
+        + _LOADER,
+        '<div data-url="https://www.amazon.de/dp/B01?tag=site-21"><a href="https://www.amazon.de/dp/B01?tag=site-21">'
+        "Buy</a></div>" + _LOADER,
+        '<figure data-caption="The price tag: 99"><a href="https://www.amazon.com/dp/B01?tag=99">Buy</a></figure>'
+        + _LOADER,
     ],
 )
 def test_an_element_that_is_not_a_programmes_widget_container_is_no_widget(body: str) -> None:
     assert not {s for s in _services("", body) if s.endswith("_widget")}
+
+
+def test_one_element_is_one_widget() -> None:
+    """Amazon's links are two catalogue entries (its shop and its redirects): the element is still one widget."""
+    body = '<div data-tag="site-21"><a href="https://www.amazon.com/dp/B01?tag=site-21">Buy</a></div>' + _LOADER
+    assert [s for s in _services("", body) if s.endswith("_widget")] == ["amazon_widget"]
+
+
+def test_nested_elements_read_a_bounded_number_of_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile page nests elements with a programme's `data-*` attribute, thousands of links inside, each
+    followed by a loader: each element reads at most `FALLBACK_LINKS` of them, not all of them per level."""
+    from auditor import pipeline
+
+    calls = 0
+    host = pipeline._host
+
+    def counted(url: str) -> str:
+        nonlocal calls
+        calls += 1
+        return host(url)
+
+    monkeypatch.setattr(pipeline, "_host", counted)
+    levels, links = 200, 2_000
+    inner = "".join(f'<a href="/p/{i}">{i}</a>' for i in range(links))
+    page = inner
+    for _ in range(levels):
+        page = f'<div data-aid="1">{page}</div>{_LOADER}'
+    _services("", page)
+    assert calls <= (levels + 1) * pipeline.FALLBACK_LINKS + links
 
 
 def test_the_widget_is_found_without_knowledge_met_on_the_page() -> None:
