@@ -53,6 +53,13 @@ def verdict(a: Anchor, in_content: bool = True):  # type: ignore[no-untyped-def]
         ("https://www.amazon.de/exec/obidos/ASIN/B09KMW78GR/hit1-21/", "amazon-obidos"),
         ("https://amzn.to/3abcXYZ", "amazon-shortlink"),
         ("https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fshop.example%2F", "awin"),
+        ("https://px.a8.net/svt/ejp?a8mat=4AV789+1JYRN6+5J4W+5YZ76", "a8"),
+        ("https://ck.jp.ap.valuecommerce.com/servlet/referral?sid=3756713&pid=892228479", "valuecommerce"),
+        ("https://af.moshimo.com/af/c/click?a_id=1234567&p_id=170&pc_id=185&pl_id=4062", "moshimo"),
+        (
+            "https://hb.afl.rakuten.co.jp/hgc/1a2b3c4d.5e6f7a8b.1a2b3c4e.5e6f7a8c/?pc=https%3A%2F%2Fitem.rakuten.co.jp%2Fshop%2Fitem%2F",
+            "rakuten-affiliate-jp",
+        ),
         ("https://www.anrdoezrs.net/click-100-200?url=https%3A%2F%2Fshop.example", "cj"),
         ("https://www.jdoqocy.com/click-1-2", "cj"),
         ("https://goto.target.com/c/1982182/81938/2092", "impact-custom-domain"),
