@@ -54,6 +54,13 @@ def verdict(a: Anchor, in_content: bool = True):  # type: ignore[no-untyped-def]
         ("https://amzn.to/3abcXYZ", "amazon-shortlink"),
         ("https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fshop.example%2F", "awin"),
         ("https://px.a8.net/svt/ejp?a8mat=4AV789+1JYRN6+5J4W+5YZ76", "a8"),
+        ("https://l.neqty.net/c/1234", "financequality"),
+        ("https://c.trackmytarget.com/c/1234", "target-circle"),
+        ("https://work.selecdoo.com/c/1234", "selecdoo"),
+        (
+            "https://pvn.mediamarkt.de/c/1234",
+            "mediamarkt-saturn-pvn",
+        ),
         ("https://ck.jp.ap.valuecommerce.com/servlet/referral?sid=3756713&pid=892228479", "valuecommerce"),
         ("https://af.moshimo.com/af/c/click?a_id=1234567&p_id=170&pc_id=185&pl_id=4062", "moshimo"),
         (
