@@ -47,6 +47,9 @@ class Wording:
     """Finds, in lowercased text, a word that every explanatory or label pattern needs (a fast filter)."""
     link_keywords: re.Pattern[str]
     """Finds a word that names a disclosure page in a link's text (any case)."""
+    paid_link_words: re.Pattern[str]
+    """Finds a word that names paid links or advertising in a link to a disclosure page ("Affiliate Disclosure",
+    not a bare "Disclosure"): such a link declares that the site's links pay it."""
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
@@ -117,6 +120,19 @@ class Keywords:
         return out
 
 
+def _words(words: Sequence[str]) -> re.Pattern[str]:
+    """Finds any of these literal words (any case); finds nothing when there are none."""
+    return re.compile("|".join(map(re.escape, words)) or "(?!)", re.I)
+
+
+def declares_paid_links(statement: Statement, words: Wording) -> bool:
+    """Whether a visible statement says the page's links may pay: any statement or label, and a link to the
+    disclosure page that names affiliation or advertising ("Affiliate Disclosure", "Advertiser Disclosure")."""
+    if statement.hidden:
+        return False
+    return statement.kind != "link_only" or words.paid_link_words.search(statement.text) is not None
+
+
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
     """The patterns as one, found whatever the case."""
     return re.compile("|".join(f"(?:{p})" for p in patterns) or "$^", re.I)
@@ -149,7 +165,8 @@ def wording(
         vague=merged("vague"),
         star_legend=merged("star_legend"),
         keywords=Keywords.of(data.get("keywords", ())),
-        link_keywords=re.compile("|".join(map(re.escape, data.get("link_keywords", ()))) or "(?!)", re.I),
+        link_keywords=_words(data.get("link_keywords", ())),
+        paid_link_words=_words(data.get("paid_link_words", ())),
         examples=examples,
     )
 

@@ -101,12 +101,13 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str],
     segment.mark_body(groups, blockmodel.body_text(blockmodel.load(models), groups, read.anchors))
     page_site = _site(url)
     found_links, kept, unresolved, in_content = _classify_links(read, groups, url, page_site, catalogue)
+    words = disclosures.wording(None, held_out, _languages(read.lang))
     statements = disclosures.find(
         _block_texts(read, groups, found_links, kept),
-        disclosures.wording(None, held_out, _languages(read.lang)),
+        words,
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
-    if any(s.kind in ("explanatory", "label_only") and not s.hidden for s in statements):
+    if any(disclosures.declares_paid_links(s, words) for s in statements):
         found_links = _disclosed_cloaks(found_links, kept, in_content, page_site, catalogue)
     page = linkmodel.PageContext(
         site=page_site,
@@ -258,8 +259,10 @@ def _site(url: str) -> str | None:
 def _disclosed_cloaks(
     found: list[Link], kept: Kept, in_content: list[bool], page_site: str | None, catalogue: networks.Catalogue
 ) -> list[Link]:
-    """On a page that says it carries affiliate links (a visible statement or label, not a bare link to a
-    disclosure page), its same-site cloak links in the content are affiliate links."""
+    """On a page that says it carries affiliate links, its same-site cloak links in the content are affiliate
+    links. A visible link to the site's disclosure page that names affiliation or advertising says so too: a
+    publisher whose only disclosure is a footer link ("Affiliate Disclosure") still declares that its `/go/` and
+    `/apply/` links pay it; a bare "Disclosure" link may be a museum's legal page."""
     upgrades = links.cloak_siblings(
         [u for _, u in kept],
         [links.Verdict(link.affiliate, link.network, link.evidence) for link in found],

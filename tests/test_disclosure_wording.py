@@ -43,6 +43,15 @@ def test_every_pattern_carries_a_keyword() -> None:
         ("Geschenkideen – Werbung", True, False, "label_only"),
         ("Sponsored Links", False, False, "none"),
         ("paid link", True, True, "label_only"),
+        # a label opening the line of its links, bare or bracketed, with the links in the same block
+        ("[Werbung] Angebot bei Otto", True, True, "label_only"),
+        ("Reklame: Jetzt im Angebot", True, True, "label_only"),
+        ("(Anzeige) Zum Shop", True, True, "label_only"),
+        ("Ad: The kettle at Target", True, True, "label_only"),
+        ("[Ad] Shop the kettle", True, True, "label_only"),
+        ("Adjustable kettle stand", True, True, "none"),
+        ("Ad hoc reviews of kettles", True, True, "none"),
+        ("Reklame: Jetzt im Angebot", False, False, "none"),  # no affiliate link to label
     ],
 )
 def test_advertising_labels_need_affiliate_links_beside_them(text: str, near: bool, text_near: bool, kind: str) -> None:
@@ -85,6 +94,15 @@ def test_a_page_is_searched_for_english_german_and_the_language_it_declares() ->
         ("Financial Disclosure", False),
         ("Editorial Policy", False),
         ("Advertising Policy", False),  # how ads are placed: says nothing of paid links
+        # Japanese footer links after the Consumer Affairs Agency's stealth-marketing rule
+        ("広告表記", True),
+        ("広告・アフィリエイト表記について", True),
+        ("PR・アフィリエイトの表記", True),
+        ("アフィリエイト広告に関する表示", True),
+        ("プライバシーポリシー・広告ポリシー", True),
+        ("プライバシーポリシー・免責事項", False),
+        ("運営者情報", False),
+        ("アフィリエイトで稼ぐ方法", False),  # an article on how to earn from affiliation
     ],
 )
 def test_names_of_a_disclosure_page(text: str, points_at_a_disclosure: bool) -> None:

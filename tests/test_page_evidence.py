@@ -89,6 +89,17 @@ def test_a_bare_link_to_a_disclosure_page_makes_no_cloak_affiliate() -> None:
     assert affiliate(footer_link)["/visit/opening-hours/"] is False
 
 
+@pytest.mark.parametrize(
+    "name", ["Affiliate Disclosure", "Advertiser Disclosure", "Werbehinweis", "広告・アフィリエイト表記"]
+)
+def test_a_footer_link_naming_paid_links_makes_the_contents_cloaks_affiliate(name: str) -> None:
+    html = page("<p>Our pick: <a href='/go/babbel'>Try Babbel</a>, or <a href='/apply/sapphire/'>apply</a>.</p>")
+    found = affiliate(html.replace("<footer>", f"<footer><a href='/disclosure/'>{name}</a>"))
+    assert found["/go/babbel"] is True
+    assert found["/apply/sapphire/"] is True
+    assert affiliate(html)["/go/babbel"] is False  # without it, a bare /go/ path is no evidence
+
+
 def test_a_bare_advertising_label_inside_a_price_box_labels_its_links() -> None:
     box = (
         "<div class='product-box'><h4>Price comparison</h4>"
