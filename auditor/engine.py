@@ -76,9 +76,10 @@ class _Quiet(string.Formatter):
     """Words a rule's message from a finding's evidence. The evidence stays plain numbers and lists (other programs
     read them in the JSON); how a count or a share reads is the message template's, written as a format spec
     (see "Messages" in `auditor.rulefiles`): `count` and `plural` word a count with `wording`, `share` words a
-    fraction, `quoted` quotes a list's items, and Python's own specs (`,`, `.0%`) work as usual. A list shows its
-    distinct, non-empty items, at most MAX_LISTED of them, and counts as their number. A missing value prints "?"
-    rather than raising, and a spec that does not fit its value prints the value as it is."""
+    fraction, `quoted` quotes a list's items, `if` picks one of two phrases by whether a value is there, and
+    Python's own specs (`,`, `.0%`) work as usual. A list shows its distinct, non-empty items, at most MAX_LISTED
+    of them, and counts as their number. A missing value prints "?" rather than raising, and a spec that does not
+    fit its value prints the value as it is."""
 
     def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         return kwargs.get(str(key), "?")
@@ -87,6 +88,9 @@ class _Quiet(string.Formatter):
         spec, _, words = format_spec.partition(":")
         if spec in ("count", "plural") and words:
             return _counted(value, spec == "count", *words.partition("|")[::2])
+        if spec == "if":
+            present = _distinct(value) if isinstance(value, list | tuple) else value not in (None, "?", 0, "")
+            return words.partition("|")[0 if present else 2]
         if isinstance(value, list | tuple):
             return _listed(value, quoted=spec == "quoted")
         if spec == "share" and isinstance(value, int | float) and not isinstance(value, bool):

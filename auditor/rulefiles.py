@@ -14,6 +14,8 @@ evidence keeps plain numbers, which other programs read in the JSON; the templat
   (`{n:count:child|children}` for an irregular plural);
 - `{links:plural:sits|sit}`: the form the count asks for (a verb, or any phrase: fields may nest in it);
 - `{coverage:share}`: a fraction as "none", "23%" or "all";
+- `{names:if:names {names}|says nothing}`: the first phrase when the value is there (a non-empty list, a
+  non-zero number), the second when not;
 - a list shows its distinct, non-empty items ("a, b and 3 more"); `{texts:quoted}` quotes each;
 - Python's own specs work as usual: `{words:,}`, `{similarity:.0%}`.
 Quotes in evidence are cut at a word by the checks (`wording.clip`), and words are shown as the page writes them.

@@ -95,6 +95,10 @@ def test_a_template_words_counts_shares_and_lists() -> None:
     assert said("{t}", t=list("abcdefg")) == "a, b, c, d, e and 2 more"
     assert said("{t}", t=[]) == "none"
     assert said("the {t} {t:plural:script|scripts}", t=["skimlinks"]) == "the skimlinks script"
+    # one of two phrases, by whether the value is there (fields nest in either)
+    assert said("{t:if:it names {t}, and |}uses {s:share}", t=["SpaceX"], s=0.4) == "it names SpaceX, and uses 40%"
+    assert said("{t:if:it names {t}, and |}uses {s:share}", t=["", " "], s=0.4) == "uses 40%"
+    assert said("{n:if:yes|no} {m:if:yes|no} {x:if:yes|no}", n=0, m=2) == "no yes no"
     # a missing value or a spec that does not fit prints as it is, never raises
     assert said("{n:count:link} {n:plural:has|have} {x:.0%} {x:share}", x="?") == "? links have ? ?"
 

@@ -4,13 +4,14 @@ questions are headings of its title's own level, and a plug that shares only the
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from auditor import Config, audit_file, audit_html
 from auditor.checks import off_topic, restatement
-from auditor.models import Block, PageResult
+from auditor.models import Block, PageResult, PageType
 from auditor.pipeline import analyse
 from auditor.textmodel import Coverage, main_blocks, split_sentences, terms
 
@@ -194,6 +195,29 @@ def test_a_plug_sharing_only_the_stories_backdrop_words_is_off_topic() -> None:
 
 def test_a_plug_naming_what_the_story_is_about_is_on_topic() -> None:
     assert _off_topic(_NEWS.format(plug=_box("Helios solar roof installation guide"))) == []
+
+
+def test_under_a_story_about_a_named_subject_a_plug_naming_none_of_its_names_is_off_topic() -> None:
+    # the article uses most of the plug's words, but the plug is about the field, not about Helios buying Sunward
+    html = _NEWS.format(plug=_box("Solar farm maintenance contracts handbook"))
+    [evidence] = _off_topic(html)
+    assert evidence["coverage"] >= 0.3
+    assert evidence["story_subject"] == ["Helios", "Sunward"]
+    assert _off_topic(_NEWS.format(plug=_box("Sunward installer tool belt"))) == []  # names the story
+
+
+@pytest.mark.parametrize(("kind", "judged"), [("news", True), ("other", True), ("howto", False), ("roundup", False)])
+def test_only_stories_are_judged_by_their_subject(kind: str, judged: bool) -> None:
+    page = analyse(
+        _NEWS.format(plug=_box("Solar farm maintenance contracts handbook")).encode(), "https://site.example/a/"
+    )
+    page = replace(page, page_type=PageType(kind, 0.9))
+    assert bool(list(off_topic.check(page, off_topic.DEFAULTS))) is judged
+
+
+def test_a_date_or_a_word_in_capitals_is_no_story_subject() -> None:
+    names = off_topic._proper_names("Sales of GPUs rose in March, when Helios said that Helios would buy.", frozenset())
+    assert names == {"helio"}
 
 
 def test_the_reviewed_product_is_on_topic_though_it_shares_the_reviews_backdrop() -> None:

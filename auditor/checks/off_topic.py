@@ -1,9 +1,11 @@
 """Affiliate plugs about something the article does not discuss (the seed page's "testing kits" under a story
 about an acquisition): most of the plug's distinctive words never occur in the article, and those that do are
-only the article's backdrop (the words it uses everywhere), not what it is about."""
+only the article's backdrop (the words it uses everywhere), not what it is about; or, under a story about a
+named subject (a company, a product), the plug names nothing the story is about."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -20,6 +22,8 @@ DEFAULTS: Mapping[str, Any] = {
     "min_plug_terms": 3,
     "max_plug_words": 40,
     "max_affiliate_share": 0.35,
+    "story_types": ["news", "review", "other"],
+    "min_subject_share": 0.2,
     "ignore": [
         "buy",
         "check",
@@ -67,11 +71,15 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     # "Acme X200" and "Helios" but not "solar"), less the field's words the plugs share among themselves ("AI"
     # in three of four plugs under an AI story). A one-product review's title names its product.
     in_plugs = Counter(t for _, plug in plugs for t in plug)
-    names = terms(" ".join(_NAME.findall(" ".join(texts))), ignore)
+    joined = " ".join(texts)
+    names = terms(" ".join(_NAME.findall(joined)), ignore)
     subject = {t for t in terms(page.title or "", ignore) if t in names and in_plugs[t] < 2}
+    proper = {t for t in _proper_names(joined, ignore) if in_plugs[t] < 2}
+    story = _story_subject(page, options, article_terms, subject & proper)
     for block, plug in plugs:
         coverage = _coverage(article_terms, plug, subject)
-        if coverage < options["min_coverage"]:
+        unnamed = bool(story) and not terms(block.text, ignore) & proper
+        if coverage < options["min_coverage"] or unnamed:
             # a reader is shown the plug's words as it writes them ("software", not the stem "softwar")
             written = _as_written(block.text, ignore)
             shared = [t for t in written if t in article_terms.vocabulary]
@@ -80,6 +88,8 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
                 {
                     "coverage": round(coverage, 3),
                     "min_coverage": options["min_coverage"],
+                    # the story's subject as the article writes it, when the plug names none of its names
+                    "story_subject": [_as_written(joined, ignore).get(t, t) for t in sorted(story)] if unnamed else [],
                     "plug": clip(block.text, 160),
                     "missing_terms": [w for t, w in written.items() if t not in article_terms.vocabulary][:10],
                     # the shared words, with the share of the article's sentences that use each
@@ -111,6 +121,30 @@ def _as_written(text: str, ignore: frozenset[str]) -> dict[str, str]:
 
 # A word written capitalised after a lowercase word, a comma or a colon: a name, not a sentence's first word.
 _NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w-]*")
+# A word in capitals ("GPU", "GPUs", "AI"): most are the field's common nouns, not the name of what a story is about.
+_ACRONYM = re.compile(r"[A-Z]+s?")
+
+
+# Months and weekdays are written as names, but a story dated "in March" is not about March.
+_CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.day_name) if w)
+
+
+def _proper_names(text: str, ignore: frozenset[str]) -> set[str]:
+    """The terms the text writes only as names: capitalised mid-sentence and never in lowercase ("SpaceX",
+    "Cursor", "Stadia"; not "Lemon", which a recipe also writes "lemon"), less words in capitals and dates."""
+    lowercase = {w for w in _WORD.findall(text) if w[0].islower()}
+    names = (w for w in _NAME.findall(text) if not _ACRONYM.fullmatch(w))
+    return terms(" ".join(w for w in names if w.lower() not in lowercase and w.lower() not in _CALENDAR), ignore)
+
+
+def _story_subject(page: Page, options: Mapping[str, Any], article: Coverage, named: set[str]) -> set[str]:
+    """What a story is about, when it is about someone or something named: the proper names of its title that at
+    least `min_subject_share` of its sentences use ("SpaceX" in a story about its acquisition of Cursor). A plug
+    under such a story is about it only when it names one of the article's names; how-tos, roundups, deal lists
+    and recipes (types not in `story_types`) are not stories: their plugs are the tools and goods they discuss."""
+    if page.page_type is None or page.page_type.type not in options["story_types"] or not article.n:
+        return set()
+    return {t for t in named if article.frequency.get(t, 0) >= options["min_subject_share"] * article.n}
 
 
 def _coverage(article: Coverage, plug: set[str], subject: frozenset[str] | set[str] = frozenset()) -> float:
