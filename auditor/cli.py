@@ -436,23 +436,25 @@ Exit status:
 @click.option("--force", is_flag=True, help="Overwrite the model files if they exist.")
 @_guard
 def train(corpus: Path, folder: Path, folds: int, force: bool) -> int:
-    """Train the link, page-type and block models on a labelled corpus; their cards record the out-of-sample figures
-    (use them with `models = "FOLDER"` in auditor.toml)."""
-    from auditor import blockmodel, pagetype
+    """Train the link, page-type, block and disclosure models on a labelled corpus; their cards record the
+    out-of-sample figures (use them with `models = "FOLDER"` in auditor.toml)."""
+    from auditor import blockmodel, disclosuremodel, pagetype
     from auditor.training import FILE, save
     from auditor.training import train as fit_model
 
-    for name in (FILE, pagetype.FILE, blockmodel.FILE):
+    for name in (FILE, pagetype.FILE, blockmodel.FILE, disclosuremodel.FILE):
         if (folder / name).exists() and not force:
             raise InputError(f"{folder / name} exists; use --force to overwrite it")
-    links, page_types, blocks = fit_model(corpus, folds, str(folder))
+    links, page_types, blocks, disclosures = fit_model(corpus, folds, str(folder))
     folder.mkdir(parents=True, exist_ok=True)
-    save(links, folder, page_types, blocks)
+    save(links, folder, page_types, blocks, disclosures)
     if blocks is None:
         click.echo(
             "note: no block model written: the pages' blocks are all body text or none is; the shipped one is used",
             err=True,
         )
+    if disclosures is None:
+        click.echo("note: no disclosure model written: the labels quote no disclosure statement", err=True)
     return 0
 
 

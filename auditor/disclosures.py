@@ -221,13 +221,21 @@ def find(blocks: Sequence[BlockText], words: Wording, starred: Collection[int] =
 
 def _candidates(blocks: Sequence[BlockText], words: Wording) -> dict[int, list[int]]:
     """The blocks worth searching, each with where its disclosure keywords sit: blocks with a keyword, and
-    short ones beside affiliate links (advertising labels). One keyword scan of the whole page text replaces
-    running every pattern on every block."""
-    joined = "\n".join(block.text for block in blocks).lower()
-    starts = [0, *accumulate(len(block.text) + 1 for block in blocks)]
+    short ones beside affiliate links (advertising labels)."""
     found: dict[int, list[int]] = {
         i: [] for i, block in enumerate(blocks) if block.affiliate_near and len(block.text) <= 60
     }
+    for index, hits in keyword_hits(blocks, words).items():
+        found.setdefault(index, []).extend(hits)
+    return found
+
+
+def keyword_hits(blocks: Sequence[BlockText], words: Wording) -> dict[int, list[int]]:
+    """The blocks that hold a disclosure keyword, each with where its keywords start. One keyword scan of the whole
+    page text replaces a scan of every block."""
+    joined = "\n".join(block.text for block in blocks).lower()
+    starts = [0, *accumulate(len(block.text) + 1 for block in blocks)]
+    found: dict[int, list[int]] = {}
     for at in words.keywords.starts(joined):
         index = bisect_right(starts, at) - 1
         found.setdefault(index, []).append(at - starts[index])

@@ -264,8 +264,8 @@ def site(row: dict[str, str]) -> str:
 def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Report:
     """Audit every labelled page of the corpus and score it. With `folds` >= 2, out of sample: the sites are
     split into that many groups (scikit-learn's GroupKFold), and each group's pages are audited without the
-    knowledge first met on that group's own pages (`seen_on` in the rule data) and with a link model trained on
-    the other groups alone: the figures a new site gets."""
+    knowledge first met on that group's own pages (`seen_on` in the rule data) and with link, page-type, block
+    and disclosure models trained on the other groups alone: the figures a new site gets."""
     config = config or Config()
     rows = labelled_rows(corpus)
     if folds < 2:
@@ -274,7 +274,7 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
         return report
     from sklearn.model_selection import GroupKFold
 
-    from auditor.training import fit, fit_blocks, gather, gather_blocks, page_type_model, save
+    from auditor.training import fit, fit_blocks, fit_disclosures, gather, gather_blocks, page_type_model, save
 
     groups = [site(row) for row in rows]
     if folds > len(set(groups)):
@@ -288,7 +288,9 @@ def evaluate(corpus: Path, config: Config | None = None, folds: int = 0) -> Repo
             seen = [rows[i] for i in train]
             save(None, folder, blocks=fit_blocks(gather_blocks(corpus, seen)))  # the links are read with it
             data = gather(corpus, seen, held_out=fold, models=folder)
-            save(fit(data.links), folder, page_type_model(data.page_types))
+            save(
+                fit(data.links), folder, page_type_model(data.page_types), disclosures=fit_disclosures(data.disclosures)
+            )
             for i in test:
                 scores[i] = _score_row(corpus, rows[i], replace(config, held_out=fold, models=folder))
     report = Report(folds=folds, page_type_splits=_page_type_splits(corpus, rows, groups, folds))

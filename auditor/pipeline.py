@@ -19,6 +19,7 @@ from lxml import etree
 
 from auditor import (
     blockmodel,
+    disclosuremodel,
     disclosures,
     engine,
     language,
@@ -91,6 +92,8 @@ class _Read(NamedTuple):
     statements: list[Statement]
     in_content: list[bool]
     page: linkmodel.PageContext
+    texts: list[disclosures.BlockText]
+    words: disclosures.Wording
 
 
 def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str], models: Path | None = None) -> _Read:
@@ -102,11 +105,15 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str],
     page_site = _site(url)
     found_links, kept, unresolved, in_content = _classify_links(read, groups, url, page_site, catalogue)
     words = disclosures.wording(None, held_out, _languages(read.lang))
+    texts = _block_texts(read, groups, found_links, kept)
     statements = disclosures.find(
-        _block_texts(read, groups, found_links, kept),
+        texts,
         words,
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
+    said = disclosuremodel.load(models) if not statements else None
+    if said is not None:
+        statements = disclosuremodel.find(texts, words, said)  # what the wording patterns missed, by meaning
     if any(disclosures.declares_paid_links(s, words) for s in statements):
         found_links = _disclosed_cloaks(found_links, kept, in_content, page_site, catalogue)
     page = linkmodel.PageContext(
@@ -115,7 +122,9 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str],
         catalogued=sum(link.affiliate for link in found_links),
         per_host=Counter(u.host for _, u in kept),
     )
-    return _Read(doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page)
+    return _Read(
+        doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page, texts, words
+    )
 
 
 # The languages whose disclosure wording every page is searched for: pages in any language quote English
@@ -138,17 +147,30 @@ def block_inputs(data: bytes) -> list[tuple[str, dict[str, float]]]:
     return [(g.text, f) for g, f in zip(groups, blockmodel.features(groups, read.anchors), strict=True)]
 
 
+class TrainingInputs(NamedTuple):
+    """What `auditor train` learns from a page, read exactly as an audit reads it (with the block model in
+    `models`, and without a disclosure model there: the wording patterns alone)."""
+
+    links: list[tuple[Link, dict[str, float]]]
+    """Every link with the link model's features."""
+    page_type: dict[str, float]
+    """The page-type model's features."""
+    sentences: list[str]
+    """The disclosure model's candidate sentences."""
+    disclosed: bool
+    """Whether the wording patterns found a statement."""
+
+
 def training_inputs(
     data: bytes, url: str, held_out: frozenset[str] = frozenset(), models: Path | None = None
-) -> tuple[list[tuple[Link, dict[str, float]]], dict[str, float]]:
-    """What `auditor train` learns from a page: every link with the link model's features, and the page-type
-    model's features, read exactly as an audit reads them (with the block model in `models`)."""
+) -> TrainingInputs:
     seen = _read(data, url, None, held_out, models)
     found = [
         (link, linkmodel.features(anchor, target, content, seen.page, seen.catalogue))
         for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
     ]
-    return found, page_type_features(seen.read, url, seen.links)
+    sentences = [sentence for _, sentence in disclosuremodel.candidates(seen.texts, seen.words)]
+    return TrainingInputs(found, page_type_features(seen.read, url, seen.links), sentences, bool(seen.statements))
 
 
 def analyse(
@@ -160,7 +182,7 @@ def analyse(
 ) -> Page:
     """Everything the checks need to know of a page: blocks, links, disclosure, metrics. `held_out` and
     `models`: see `Config`."""
-    doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context = _read(
+    doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, context, _, _ = _read(
         data, url, encoding, held_out, models
     )
     kind = _page_type(read, url, found_links, models)  # read before the link model, as `auditor train` reads it

@@ -73,7 +73,8 @@ def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
     assert overall["links_distinct"]["precision"] >= 0.99, overall["links_distinct"]
     assert overall["links_distinct"]["recall"] >= 0.96, overall["links_distinct"]
     assert overall["disclosure_presence"]["precision"] >= 0.99, overall["disclosure_presence"]
-    assert overall["disclosure_presence"]["recall"] >= 0.94, overall["disclosure_presence"]
+    # the patterns, and the disclosure model where they find nothing (its threshold chosen inside each fold)
+    assert overall["disclosure_presence"]["recall"] >= 0.97, overall["disclosure_presence"]
     assert overall["placement_accuracy"] >= 0.96, overall["placement_accuracy"]
     # every one, Booking.com's widget by its container (its loader's host is no programme's), found by a rule
     # written with that page in view: see the README
