@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
-from auditor import linear
+from auditor import disclosures, linear
 from auditor.disclosures import BlockText, Wording, keyword_hits
 from auditor.linear import LinearModel
 from auditor.models import DisclosureKind, Statement
@@ -35,6 +35,12 @@ MIN_CHARS = 8
 # A statement this short names the links ("Amazon Affiliate") rather than explaining who earns what.
 LABEL_WORDS = 4
 _SPACES = re.compile(r"\s+")
+
+
+def keywords() -> list[str]:
+    """The wording file's keywords, which choose the sentences the model reads (its card records them: a model
+    fitted on other candidates would meet sentences it never learnt from)."""
+    return sorted(disclosures.wording().keywords.all())
 
 
 def load(folder: Path | None = None) -> LinearModel | None:

@@ -40,6 +40,7 @@ class Wording:
     label: re.Pattern[str]
     ad_label: re.Pattern[str]
     ad_title: re.Pattern[str]
+    ad_marker: re.Pattern[str]
     link_only: re.Pattern[str]
     vague: re.Pattern[str]
     star_legend: re.Pattern[str]
@@ -89,6 +90,9 @@ class Keywords:
     """The same search of the words and symbols in one pass over the text, from the compiled module (when built);
     it reads Latin text only, so it answers for texts that hold none of the `unspaced` keywords."""
 
+    def all(self) -> tuple[str, ...]:
+        return (*self.words, *self.symbols, *self.unspaced)
+
     @classmethod
     def of(cls, keywords: Sequence[str]) -> Keywords:
         unspaced = tuple(k for k in keywords if _UNSPACED.match(k))
@@ -102,7 +106,7 @@ class Keywords:
         if self.compiled is not None and not (self.unspaced and any(k in text for k in self.unspaced)):
             return self.compiled(text)
         hits: list[tuple[int, int, int]] = []  # (start, keyword order, end)
-        for order, keyword in enumerate((*self.words, *self.symbols, *self.unspaced)):
+        for order, keyword in enumerate(self.all()):
             word = order < len(self.words)
             at = text.find(keyword)
             while at >= 0:
@@ -161,6 +165,7 @@ def wording(
         label=merged("label"),
         ad_label=merged("ad_label"),
         ad_title=merged("ad_title"),
+        ad_marker=merged("ad_marker"),
         link_only=merged("link_only"),
         vague=merged("vague"),
         star_legend=merged("star_legend"),
@@ -202,6 +207,10 @@ def classify_text(
         opening = _BRACKETED.match(text)
         if opening and text_link_near and words.ad_label.search(opening.group(0).strip()):
             return "label_only", _excerpt(text, 0, opening.end())
+    # a marker beside the link it labels, in running text: "Kettle X (paid link) is our pick"
+    marker = words.ad_marker.search(text) if text_link_near else None
+    if marker is not None:
+        return "label_only", marker.group(0).strip()
     return "none", ""
 
 

@@ -122,10 +122,13 @@ def kind_of(
     affiliate_links: int,
     statement: Statement | None,
 ) -> BlockKind:
-    """What one block is, from its text, its links and any disclosure statement in it."""
+    """What one block is, from its text, its links and any disclosure statement in it. A product box stays an
+    affiliate block though it carries its own disclosure line (Lasso's and AAWP's boxes print one under the
+    button): it sells, and its statement is still found and placed."""
     if (
         statement is not None
         and statement.kind != "link_only"
+        and not (affiliate_links and g.box)
         and (g.words <= DISCLOSURE_MAX_WORDS or len(statement.text.split()) * 2 >= g.words)
         and not (affiliate_links and statement.kind == "label_only" and g.words > len(statement.text.split()) + 3)
     ):

@@ -453,6 +453,8 @@ def train(
             "statements": sum(y for p in pages for _, y in p.sentences),
             "labels": "a sentence with a disclosure keyword is a statement when it holds one of its page label's "
             "statement texts or lies within one",
+            # the sentences it reads are those with one of these: retrain when the wording file's keywords change
+            "keywords": disclosuremodel.keywords(),
         },
         "model": f"logistic regression (scikit-learn, C={DISCLOSURE_C}, classes weighted by size); its threshold is "
         "the lowest at which no page without a disclosure gains one in site-grouped cross-validation of the "

@@ -26,6 +26,11 @@ def only_link(href: str) -> Link:
     ("href", "network"),
     [
         (
+            "https://rpx.a8.net/svt/ejp?a8mat=3T1ABC+5XYZ+2HOM+BWGDT&rakuten=y"
+            "&a8ejpredirect=https%3A%2F%2Fitem.rakuten.co.jp%2Fshop%2Fitem%2F",
+            "a8",
+        ),
+        (
             "https://partner.bol.com/click/click?p=2&t=url&s=1234567&f=TXL"
             "&url=https%3A%2F%2Fwww.bol.com%2Fnl%2Fnl%2Fp%2Fwaterkoker%2F9200000000000001%2F&name=Waterkoker",
             "bol",

@@ -49,6 +49,14 @@ def test_the_shipped_model_tells_statements_from_sentences_about_commissions(sen
     assert found is statement
 
 
+@pytest.mark.skipif(MODEL is None, reason="no disclosure model shipped")
+def test_the_shipped_model_read_the_sentences_an_audit_gives_it() -> None:
+    """Its candidates are the sentences with a wording keyword: a keyword added since it was fitted brings it
+    sentences it never learnt from (an ad unit's "Sponsored Links" header became a disclosure that way)."""
+    assert MODEL is not None
+    assert MODEL.card["data"]["keywords"] == disclosuremodel.keywords(), "retrain: auditor train CORPUS -o rules"
+
+
 def _page(sentence: str) -> str:
     body = "<p>" + "We compared eight travel insurance plans for older travellers over three months. " * 6 + "</p>"
     link = "<p><a href='https://www.awin1.com/cread.php?awinmid=1&awinaffid=2'>Get a quote</a></p>"

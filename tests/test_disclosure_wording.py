@@ -58,6 +58,40 @@ def test_advertising_labels_need_affiliate_links_beside_them(text: str, near: bo
     assert classify_text(text, WORDING, near, text_near)[0] == kind
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a marker beside the link in running text (Amazon's "(paid link)" and "#ad"; the Medienanstalten's labels)
+        ("Our pick is the Fellow Stagg EKG (paid link), which held its temperature best of the eight.", "label_only"),
+        (
+            "Grab the kettle while it is on sale #ad and brew better pour-over coffee every single morning.",
+            "label_only",
+        ),
+        ("Der Wasserkocher von Fellow (Werbung) hielt die Temperatur am besten von allen acht Geräten.", "label_only"),
+        ("Unser Favorit ist der Stagg EKG (Anzeige), der die Temperatur über den ganzen Guss hielt.", "label_only"),
+        ("Try YNAB (aff) for a month: it changed how we plan our household budget and our savings.", "label_only"),
+        ("We paid for the kettle ourselves (paid link or not, we never accept free samples from brands).", "none"),
+        ("Use the #address field in the form to tell the shop where your new kettle should be sent.", "none"),
+    ],
+)
+def test_a_marker_beside_a_link_labels_it(text: str, kind: str) -> None:
+    assert classify_text(text, WORDING, True, True)[0] == kind
+    assert classify_text(text, WORDING, False, False)[0] == "none" or kind == "none"  # no link: no label
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Dieser Beitrag enthält Werbung.", "label_only"),
+        ("Many or all of the products featured here are from our partners who compensate us.", "explanatory"),
+        ("We are compensated in exchange for placement of sponsored products and services.", "explanatory"),
+        ("Workers are compensated for overtime under the new agreement.", "none"),
+    ],
+)
+def test_publishers_standard_sentences(text: str, kind: str) -> None:
+    assert classify_text(text, WORDING)[0] == kind
+
+
 def test_vague_terms_are_found() -> None:
     assert WORDING.vague.search("We may earn a commission")
     assert not WORDING.vague.search("We earn a commission on every sale through these links")

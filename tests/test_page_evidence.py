@@ -110,3 +110,18 @@ def test_a_bare_advertising_label_inside_a_price_box_labels_its_links() -> None:
     disclosure = audit_html(page(box.format(label="ANZEIGE")), url=URL).disclosure
     assert (disclosure.kind, disclosure.placement) == ("label_only", "after_first_affiliate_link")
     assert audit_html(page(box.format(label="Shipping extra")), url=URL).disclosure.kind == "none"
+
+
+def test_a_product_box_with_its_own_disclosure_line_is_still_an_affiliate_block() -> None:
+    box = (
+        "<div class='lasso-container product-box'><h4>Kettle X</h4><p>Holds its temperature within a degree.</p>"
+        "<a class='lasso-button' href='https://www.amazon.com/dp/B000TEST01?tag=pub-20'>Check price</a>"
+        "<p class='lasso-disclosure'>We earn a commission if you make a purchase, at no additional cost to you.</p>"
+        "</div>"
+    )
+    result = audit_html(page(box), url=URL)
+    [boxed] = [b for b in result.blocks if "Kettle X" in b.text]
+    assert boxed.kind == "affiliate"
+    assert result.disclosure.kind == "explanatory"
+    assert result.disclosure.statements[0].block == boxed.id  # beside the button it explains
+    assert result.metrics["affiliate_text_share"] > 0
