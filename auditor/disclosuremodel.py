@@ -74,18 +74,22 @@ def vector(text: str, known: Collection[str]) -> dict[str, float]:
 
 
 def candidates(blocks: Sequence[BlockText], words: Wording) -> Iterator[tuple[BlockText, str]]:
-    """Each sentence that could be a statement: short, in a short block, with a disclosure keyword."""
+    """Each sentence that could be a statement: short, in a short block, with a disclosure keyword. A label of a
+    few words counts only as the patterns count one: beside affiliate text links, not in an ad slot, and not made
+    of the text of a link (a menu's "Affiliate" category)."""
     for index in keyword_hits(blocks, words):
         block = blocks[index]
-        if block.words > BLOCK_WORDS:
+        if block.words > BLOCK_WORDS or block.text in block.link_texts:
             continue
         for sentence in split_sentences(block.text):
-            if (
-                len(sentence) >= MIN_CHARS
-                and len(sentence.split()) <= SENTENCE_WORDS
-                and words.keywords.starts(sentence.lower())
+            size = len(sentence.split())
+            if len(sentence) < MIN_CHARS or size > SENTENCE_WORDS or not words.keywords.starts(sentence.lower()):
+                continue
+            if size <= LABEL_WORDS and (
+                block.ad_slot or not block.text_link_near or any(t in sentence for t in block.link_texts)
             ):
-                yield block, sentence
+                continue
+            yield block, sentence
 
 
 def find(blocks: Sequence[BlockText], words: Wording, model: LinearModel) -> list[Statement]:

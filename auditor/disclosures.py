@@ -51,6 +51,8 @@ class Wording:
     paid_link_words: re.Pattern[str]
     """Finds a word that names paid links or advertising in a link to a disclosure page ("Affiliate Disclosure",
     not a bare "Disclosure"): such a link declares that the site's links pay it."""
+    disclosure_page_words: re.Pattern[str]
+    """Finds a word that names a disclosure (not a programme's guidelines) in such a link."""
     examples: tuple[tuple[str, DisclosureKind], ...]
 
 
@@ -131,10 +133,14 @@ def _words(words: Sequence[str]) -> re.Pattern[str]:
 
 def declares_paid_links(statement: Statement, words: Wording) -> bool:
     """Whether a visible statement says the page's links may pay: any statement or label, and a link to the
-    disclosure page that names affiliation or advertising ("Affiliate Disclosure", "Advertiser Disclosure")."""
+    disclosure page that names affiliation or advertising ("Affiliate Disclosure", "Advertiser Disclosure"), not
+    a programme's or an advertiser's page ("Affiliate Guidelines", "Advertising Policy")."""
     if statement.hidden:
         return False
-    return statement.kind != "link_only" or words.paid_link_words.search(statement.text) is not None
+    if statement.kind != "link_only":
+        return True
+    text = statement.text
+    return bool(words.paid_link_words.search(text) and words.disclosure_page_words.search(text))
 
 
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -172,6 +178,7 @@ def wording(
         keywords=Keywords.of(data.get("keywords", ())),
         link_keywords=_words(data.get("link_keywords", ())),
         paid_link_words=_words(data.get("paid_link_words", ())),
+        disclosure_page_words=_words(data.get("disclosure_page_words", ())),
         examples=examples,
     )
 

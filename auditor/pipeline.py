@@ -111,9 +111,6 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str],
         words,
         starred={link.block for link, (a, _) in zip(found_links, kept, strict=True) if link.affiliate and a.marked},
     )
-    said = disclosuremodel.load(models) if not statements else None
-    if said is not None:
-        statements = disclosuremodel.find(texts, words, said)  # what the wording patterns missed, by meaning
     if any(disclosures.declares_paid_links(s, words) for s in statements):
         found_links = _disclosed_cloaks(found_links, kept, in_content, page_site, catalogue)
     page = linkmodel.PageContext(
@@ -122,6 +119,11 @@ def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str],
         catalogued=sum(link.affiliate for link in found_links),
         per_host=Counter(u.host for _, u in kept),
     )
+    # What the wording patterns missed, by meaning: only on a page that sells, and after the links are judged
+    # (the link model was fitted on pages read with the patterns alone, so its evidence is theirs)
+    said = disclosuremodel.load(models) if not statements and page.catalogued else None
+    if said is not None:
+        statements = disclosuremodel.find(texts, words, said)
     return _Read(
         doc, read, groups, catalogue, found_links, kept, unresolved, statements, in_content, page, texts, words
     )
@@ -159,6 +161,8 @@ class TrainingInputs(NamedTuple):
     """The disclosure model's candidate sentences."""
     disclosed: bool
     """Whether the wording patterns found a statement."""
+    sells: bool
+    """Whether the catalogue and the patterns found an affiliate link (the disclosure model reads only such pages)."""
 
 
 def training_inputs(
@@ -170,7 +174,8 @@ def training_inputs(
         for link, (anchor, target), content in zip(seen.links, seen.kept, seen.in_content, strict=True)
     ]
     sentences = [sentence for _, sentence in disclosuremodel.candidates(seen.texts, seen.words)]
-    return TrainingInputs(found, page_type_features(seen.read, url, seen.links), sentences, bool(seen.statements))
+    features = page_type_features(seen.read, url, seen.links)
+    return TrainingInputs(found, features, sentences, bool(seen.statements), bool(seen.page.catalogued))
 
 
 def analyse(

@@ -73,6 +73,8 @@ class DisclosurePage:
     sentences: list[tuple[str, bool]]
     expected: bool
     disclosed: bool
+    sells: bool = True
+    """The page has affiliate links the catalogue finds: the model reads only such pages."""
 
 
 @dataclass
@@ -213,7 +215,7 @@ def gather(
             found.skipped.append(f"{row['local_file']}: {exc}")
             continue
         links, page_features = inputs.links, inputs.page_type
-        found.disclosures.append(_disclosure_page(site(row), label, inputs.sentences, inputs.disclosed))
+        found.disclosures.append(_disclosure_page(site(row), label, inputs.sentences, inputs.disclosed, inputs.sells))
         affiliate = {a.get("href") for a in label.get("affiliate_links", []) if isinstance(a, dict)}
         unresolved = {u.get("href") if isinstance(u, dict) else u for u in label.get("unresolved", [])}
         seen: set[str] = set()
@@ -228,8 +230,11 @@ def gather(
     return found
 
 
-def _disclosure_page(site: str, label: dict[str, Any], sentences: list[str], disclosed: bool) -> DisclosurePage:
-    """A sentence is a statement when it holds one of the label's statement texts or lies within one."""
+def _disclosure_page(
+    site: str, label: dict[str, Any], sentences: list[str], disclosed: bool, sells: bool
+) -> DisclosurePage:
+    """A sentence is a statement when it lies within one of the label's statement texts, or holds one that makes
+    at least half of it (a label's "Werbung" does not make every sentence with the word a statement)."""
     said = label.get("disclosure")
     said = said if isinstance(said, dict) else {}
     expected = said.get("kind", "none") != "none"
@@ -238,9 +243,9 @@ def _disclosure_page(site: str, label: dict[str, Any], sentences: list[str], dis
 
     def stated(sentence: str) -> bool:
         s = " ".join(sentence.lower().split())
-        return any(s in t or t in s for t in texts)
+        return any(s in t or (t in s and 2 * len(t) >= len(s)) for t in texts)
 
-    return DisclosurePage(site, [(s, stated(s)) for s in sentences], expected, disclosed)
+    return DisclosurePage(site, [(s, stated(s)) for s in sentences], expected, disclosed, sells)
 
 
 def _fit_sentences(pages: list[DisclosurePage]) -> tuple[Any, Any] | None:
@@ -261,8 +266,8 @@ def _fit_sentences(pages: list[DisclosurePage]) -> tuple[Any, Any] | None:
 
 
 def _disclosure_threshold(pages: list[DisclosurePage]) -> float:
-    """The lowest threshold at which no page without a disclosure that the patterns left alone gains one, out of
-    sample: each such page scored by a model fitted on the other sites' pages."""
+    """The lowest threshold at which no page that sells without a disclosure, and that the patterns left alone,
+    gains one, out of sample: each such page scored by a model fitted on the other sites' pages."""
     from sklearn.model_selection import GroupKFold
 
     sites = [page.site for page in pages]
@@ -276,7 +281,7 @@ def _disclosure_threshold(pages: list[DisclosurePage]) -> float:
             vectorizer, model = fitted
             for i in test:
                 page = pages[i]
-                if page.sentences and not page.expected and not page.disclosed:
+                if page.sentences and page.sells and not page.expected and not page.disclosed:
                     found = model.predict_proba(vectorizer.transform([s for s, _ in page.sentences]))[:, 1]
                     worst = max(worst, float(found.max()))
     return next((t for t in DISCLOSURE_THRESHOLDS if t > worst), 1.0)
@@ -451,8 +456,8 @@ def train(
             "pages": len(pages),
             "sentences": sum(len(p.sentences) for p in pages),
             "statements": sum(y for p in pages for _, y in p.sentences),
-            "labels": "a sentence with a disclosure keyword is a statement when it holds one of its page label's "
-            "statement texts or lies within one",
+            "labels": "a sentence with a disclosure keyword is a statement when it lies within one of its page "
+            "label's statement texts, or holds one that makes at least half of it",
             # the sentences it reads are those with one of these: retrain when the wording file's keywords change
             "keywords": disclosuremodel.keywords(),
         },

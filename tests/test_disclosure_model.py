@@ -78,7 +78,7 @@ def test_the_model_speaks_only_where_the_patterns_found_nothing() -> None:
     assert [s.text for s in statements] == ["As an Amazon Associate we earn from qualifying purchases."]
 
 
-def _pages(false_score_site: str = "c") -> list[DisclosurePage]:
+def _pages() -> list[DisclosurePage]:
     said = [("we earn a commission when you buy through our links", True), ("prices change daily", False)]
     plain = [("the commission met on tuesday", False), ("the committee earned praise", False)]
     pages = []
@@ -91,8 +91,12 @@ def _pages(false_score_site: str = "c") -> list[DisclosurePage]:
 def test_a_fitted_model_keeps_every_ngram_and_a_threshold_from_the_grid() -> None:
     model = fit_disclosures(_pages())
     assert isinstance(model, LinearModel)
-    assert " ear" in model.weights and model.threshold in (*disclosuremodel_thresholds(), 1.0)
-    assert model.probability(disclosuremodel.vector("we earn a commission", model.weights)) > 0.5
+    # the two kinds of sentence share no page: the lowest threshold of the grid already adds no false page
+    assert model.threshold == disclosuremodel_thresholds()[0]
+    assert " ear" in model.weights and " met" in model.weights  # every n-gram, whatever its weight
+    said = model.probability(disclosuremodel.vector("we earn a commission when you buy", model.weights))
+    plain = model.probability(disclosuremodel.vector("the commission met on tuesday", model.weights))
+    assert said >= model.threshold > plain
 
 
 def disclosuremodel_thresholds() -> tuple[float, ...]:
@@ -108,6 +112,18 @@ def test_the_threshold_is_above_every_false_page_out_of_sample() -> None:
     lying = DisclosurePage("z", [("we earn a commission when you buy through our links", False)] * 3, False, False)
     assert _disclosure_threshold([*pages, lying]) >= threshold
     assert _disclosure_threshold([*pages, lying]) == 1.0
+
+
+@pytest.mark.skipif(MODEL is None, reason="no disclosure model shipped")
+def test_the_model_reads_no_menu_label_and_no_page_that_sells_nothing() -> None:
+    review = "<p>" + "The Fellow Stagg held its temperature within a degree for the whole pour. " * 6 + "</p>"
+    link = "<p>Our pick: <a href='https://www.amazon.com/dp/B000TEST01?tag=pub-20'>Fellow Stagg EKG</a>.</p>"
+    menu = "<aside><a href='/category/affiliate/'>Affiliate</a> <a href='/category/coffee/'>Coffee</a></aside>"
+    page = f"<html><body><main>{review}{link}</main>{menu}</body></html>"
+    assert not audit_html(page, url="https://blog.example/kettles/").disclosure.present
+    news = "<p>Amazon cut affiliate commission rates for furniture to 3 percent last year, publishers say.</p>"
+    story = f"<html><body><main>{news}{review}</main></body></html>"
+    assert not audit_html(story, url="https://news.example/amazon/").disclosure.present
 
 
 def test_no_model_without_labelled_statements() -> None:

@@ -23,15 +23,17 @@ def test_examples(text: str, kind: str) -> None:
 def test_every_pattern_carries_a_keyword() -> None:
     """Long texts are searched only where a keyword starts a word; a pattern without one would never run."""
     keywords = [k for k in DATA["keywords"] if k[:1].isalnum()]
+    symbols = [k for k in DATA["keywords"] if not k[:1].isalnum()]  # found anywhere: "*", "#ad", "(aff)"
     languages = [k for k, v in DATA.items() if isinstance(v, dict)]
     for language in languages:
-        for key in ("explanatory", "label"):
+        for key in ("explanatory", "label", "ad_marker"):
             for entry in DATA[language].get(key, ()):
                 pattern = entry if isinstance(entry, str) else entry["pattern"]
                 literal = re.sub(r"\\[a-zA-Z]", " ", pattern).lower()
-                assert any(re.search(rf"(?<![a-zäöüß]){re.escape(k)}", literal) for k in keywords) or "*" in pattern, (
-                    f"{language}.{key}: {pattern!r} has no keyword at a word start"
-                )
+                unescaped = re.sub(r"\\(\W)", r"\1", pattern).lower()
+                assert any(re.search(rf"(?<![a-zäöüß]){re.escape(k)}", literal) for k in keywords) or any(
+                    k in unescaped for k in symbols
+                ), f"{language}.{key}: {pattern!r} has no keyword at a word start"
 
 
 @pytest.mark.parametrize(
@@ -86,6 +88,9 @@ def test_a_marker_beside_a_link_labels_it(text: str, kind: str) -> None:
         ("Many or all of the products featured here are from our partners who compensate us.", "explanatory"),
         ("We are compensated in exchange for placement of sponsored products and services.", "explanatory"),
         ("Workers are compensated for overtime under the new agreement.", "none"),
+        ("As nurses, we are compensated for overtime at one and a half times the hourly rate.", "none"),
+        ("If the airline cancels, we are compensated under EU rule 261.", "none"),
+        ("Die kostenlose Version enthält Werbung, die sich in den Einstellungen abschalten lässt.", "none"),
     ],
 )
 def test_publishers_standard_sentences(text: str, kind: str) -> None:
@@ -131,6 +136,8 @@ def test_a_page_is_searched_for_english_german_and_the_language_it_declares() ->
         # Japanese footer links after the Consumer Affairs Agency's stealth-marketing rule
         ("広告表記", True),
         ("広告・アフィリエイト表記について", True),
+        ("PR表示", True),
+        ("プロモーション表記", True),
         ("PR・アフィリエイトの表記", True),
         ("アフィリエイト広告に関する表示", True),
         ("プライバシーポリシー・広告ポリシー", True),
@@ -141,3 +148,9 @@ def test_a_page_is_searched_for_english_german_and_the_language_it_declares() ->
 )
 def test_names_of_a_disclosure_page(text: str, points_at_a_disclosure: bool) -> None:
     assert bool(WORDING.link_only.search(text)) is points_at_a_disclosure
+    if points_at_a_disclosure:  # and a page's footer link so named is read as one (its text passes the filter)
+        from auditor import audit_html
+
+        link = "<p><a href='https://www.amazon.com/dp/B000TEST01?tag=pub-20'>Kettle</a></p>"
+        html = f"<html><body><main>{link}</main><footer><a href='/d/'>{text}</a></footer></body></html>"
+        assert audit_html(html, url="https://blog.example/k/").disclosure.kind == "link_only", text

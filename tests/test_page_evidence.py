@@ -100,6 +100,13 @@ def test_a_footer_link_naming_paid_links_makes_the_contents_cloaks_affiliate(nam
     assert affiliate(html)["/go/babbel"] is False  # without it, a bare /go/ path is no evidence
 
 
+@pytest.mark.parametrize("name", ["Affiliate Guidelines", "Affiliate Programme", "広告について", "Disclosure"])
+def test_a_footer_link_to_a_programme_or_a_bare_disclosure_declares_no_paid_links(name: str) -> None:
+    html = page("<p>Plan your day: <a href='/visit/opening-hours/'>opening hours</a>.</p>")
+    found = affiliate(html.replace("<footer>", f"<footer><a href='/x/'>{name}</a>"))
+    assert found["/visit/opening-hours/"] is False
+
+
 def test_a_bare_advertising_label_inside_a_price_box_labels_its_links() -> None:
     box = (
         "<div class='product-box'><h4>Price comparison</h4>"

@@ -204,6 +204,21 @@ def test_under_a_story_about_a_named_subject_a_plug_naming_none_of_its_names_is_
     assert evidence["coverage"] >= 0.3
     assert evidence["story_subject"] == ["Helios", "Sunward"]
     assert _off_topic(_NEWS.format(plug=_box("Sunward installer tool belt"))) == []  # names the story
+    # a kind of thing the story mentions (its installers' roofs) is not judged by the names alone
+    assert _off_topic(_NEWS.format(plug=_box("Solar farm maintenance roofs"))) == []
+
+
+def test_plugs_naming_the_story_are_on_topic_however_many_name_it() -> None:
+    plugs = _box("Helios solar roof installation guide") + _box("Helios solar farm winter output guide")
+    assert _off_topic(_NEWS.format(plug=plugs)) == []
+
+
+def test_what_a_plug_is_is_the_last_word_of_its_title() -> None:
+    ignore = frozenset(off_topic.DEFAULTS["ignore"])
+    assert off_topic._head("AI development workstations Check price on Amazon", ignore) == "workstation"
+    assert off_topic._head("Spare battery for mirrorless cameras", ignore) == "battery"
+    assert off_topic._head("AI Systems Performance Engineering: Optimizing Model Training", ignore) == "engineer"
+    assert off_topic._head("Buy now", ignore) is None
 
 
 @pytest.mark.parametrize(("kind", "judged"), [("news", True), ("other", True), ("howto", False), ("roundup", False)])

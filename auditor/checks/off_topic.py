@@ -74,11 +74,14 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     joined = " ".join(texts)
     names = terms(" ".join(_NAME.findall(joined)), ignore)
     subject = {t for t in terms(page.title or "", ignore) if t in names and in_plugs[t] < 2}
-    proper = {t for t in _proper_names(joined, ignore) if in_plugs[t] < 2}
-    story = _story_subject(page, options, article_terms, subject & proper)
+    proper = _proper_names(joined, ignore)
+    story = _story_subject(page, options, article_terms, {t for t in subject & proper if in_plugs[t] < 2})
     for block, plug in plugs:
         coverage = _coverage(article_terms, plug, subject)
-        unnamed = bool(story) and not terms(block.text, ignore) & proper
+        # under a story about a named subject: a plug that names none of the article's names, and is a kind of
+        # thing the article never mentions ("workstations", "kits"), is about the story's field, not the story
+        head = _head(block.text, ignore)
+        unnamed = bool(story) and not terms(block.text, ignore) & proper and head not in article_terms.vocabulary
         if coverage < options["min_coverage"] or unnamed:
             # a reader is shown the plug's words as it writes them ("software", not the stem "softwar")
             written = _as_written(block.text, ignore)
@@ -89,7 +92,7 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
                     "coverage": round(coverage, 3),
                     "min_coverage": options["min_coverage"],
                     # the story's subject as the article writes it, when the plug names none of its names
-                    "story_subject": [_as_written(joined, ignore).get(t, t) for t in sorted(story)] if unnamed else [],
+                    "story_subject": _names_as_written(joined, story) if unnamed else [],
                     "plug": clip(block.text, 160),
                     "missing_terms": [w for t, w in written.items() if t not in article_terms.vocabulary][:10],
                     # the shared words, with the share of the article's sentences that use each
@@ -123,6 +126,29 @@ def _as_written(text: str, ignore: frozenset[str]) -> dict[str, str]:
 _NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w-]*")
 # A word in capitals ("GPU", "GPUs", "AI"): most are the field's common nouns, not the name of what a story is about.
 _ACRONYM = re.compile(r"[A-Z]+s?")
+
+
+def _names_as_written(text: str, found: set[str]) -> list[str]:
+    """The names as the text first writes them ("Sony A7", not the stems "soni", "a7"), in alphabetical order of
+    their stems."""
+    written: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        for term in terms(word):
+            written.setdefault(term, word)
+    return [written.get(t, t) for t in sorted(found)]
+
+
+# Where a product title ends and its details begin: "Spare battery for mirrorless cameras", "AI Systems
+# Performance Engineering: Optimizing Model Training ...", "Kettle X, 1.7 litres", "Kettle X - 29 €".
+_DETAILS = re.compile(r"\s[-–—|]\s|[:,(\[|]|\s(?:for|with|by|from|für|mit|von)\s", re.I)
+
+
+def _head(text: str, ignore: frozenset[str]) -> str | None:
+    """What a plug is: the last word of its title that says so ("workstations" in "AI development workstations
+    Check price on Amazon", "battery" in "Spare battery for mirrorless cameras"); None if it has none."""
+    title = _DETAILS.split(text, maxsplit=1)[0]
+    found = [term for word in _WORD.findall(title) for term in _described(word, ignore)]
+    return found[-1] if found else None
 
 
 # Months and weekdays are written as names, but a story dated "in March" is not about March.
