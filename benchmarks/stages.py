@@ -28,7 +28,7 @@ class Laps:
 
 
 def main(passes: int = 5) -> None:
-    from auditor import blockmodel, disclosures, engine, layout, networks, segment
+    from auditor import blockmodel, disclosuremodel, disclosures, engine, layout, networks, segment
     from auditor import pipeline as p
     from auditor.config import Config
     from auditor.document import parse
@@ -58,8 +58,13 @@ def main(passes: int = 5) -> None:
                 found, kept, _, _ = p._classify_links(read, groups, url, p._site(url), catalogue)
                 lap("link classification")
                 texts = p._block_texts(read, groups, found, kept)
-                statements = disclosures.find(texts, disclosures.wording(None, frozenset(), p._languages(read.lang)))
+                words = disclosures.wording(None, frozenset(), p._languages(read.lang))
+                statements = disclosures.find(texts, words)
                 lap("disclosures")
+                model = disclosuremodel.load() if not statements and any(link.affiliate for link in found) else None
+                if model is not None:
+                    statements = disclosuremodel.find(texts, words, model)
+                lap("disclosure model")
                 p._blocks(groups, found, {s.block: s for s in statements})
                 lap("blocks")
                 p._scripts(read.scripts, catalogue)

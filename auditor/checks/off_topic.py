@@ -74,8 +74,11 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
     joined = " ".join(texts)
     names = terms(" ".join(_NAME.findall(joined)), ignore)
     subject = {t for t in terms(page.title or "", ignore) if t in names and in_plugs[t] < 2}
-    proper = _proper_names(joined, ignore)
-    story = _story_subject(page, options, article_terms, {t for t in subject & proper if in_plugs[t] < 2})
+    proper: set[str] = set()
+    story: set[str] = set()
+    if subject and page.page_type is not None and page.page_type.type in options["story_types"]:
+        proper = _proper_names(joined, ignore)
+        story = _story_subject(options, article_terms, {t for t in subject & proper if in_plugs[t] < 2})
     for block, plug in plugs:
         coverage = _coverage(article_terms, plug, subject)
         # under a story about a named subject: a plug that names none of the article's names, and is a kind of
@@ -163,12 +166,13 @@ def _proper_names(text: str, ignore: frozenset[str]) -> set[str]:
     return terms(" ".join(w for w in names if w.lower() not in lowercase and w.lower() not in _CALENDAR), ignore)
 
 
-def _story_subject(page: Page, options: Mapping[str, Any], article: Coverage, named: set[str]) -> set[str]:
+def _story_subject(options: Mapping[str, Any], article: Coverage, named: set[str]) -> set[str]:
     """What a story is about, when it is about someone or something named: the proper names of its title that at
     least `min_subject_share` of its sentences use ("SpaceX" in a story about its acquisition of Cursor). A plug
-    under such a story is about it only when it names one of the article's names; how-tos, roundups, deal lists
-    and recipes (types not in `story_types`) are not stories: their plugs are the tools and goods they discuss."""
-    if page.page_type is None or page.page_type.type not in options["story_types"] or not article.n:
+    under such a story is about it only when it names one of the article's names. Only stories are asked: how-tos,
+    roundups, deal lists and recipes (page types not in `story_types`) are not, their plugs are the tools and
+    goods they discuss."""
+    if not article.n:
         return set()
     return {t for t in named if article.frequency.get(t, 0) >= options["min_subject_share"] * article.n}
 
