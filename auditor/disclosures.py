@@ -28,6 +28,8 @@ _BRACKETED = re.compile(r"\s*[\[(][^\])]{1,24}[\])]")
 _LINK_PARTS = re.compile(r"\s[/|·•]\s")
 # Kana and CJK ideographs: scripts written without spaces, where a letter comes before nearly every word
 _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# A block this short that names a disclosure page is read as a link to it would be (a button, a toggle).
+SHORT_NAME = 40
 # A statement longer than this is cut down to the sentences around the wording that matched.
 STATEMENT_MAX_WORDS = 70
 # In a long block, patterns run only within this many characters of a keyword (they span at most ~250).
@@ -293,7 +295,7 @@ def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
             label = next((t for t in block.labels if words.ad_label.search(t)), None)
             if label is not None:
                 kind, excerpt, trails = "label_only", label, not block.text.startswith(label)
-        for link_text in block.link_texts if kind == "none" else ():
+        for link_text in _named(block, words) if kind == "none" else ():
             # a footer link may name several pages at once: "Privacy / DMCA / Affiliate and FTC Disclosure"
             if any(words.link_only.search(part.strip(" .:»›>")) for part in _LINK_PARTS.split(link_text)):
                 kind, excerpt = "link_only", link_text
@@ -315,6 +317,14 @@ def _statements(blocks: Sequence[BlockText], words: Wording) -> list[Statement]:
             )
         )
     return statements
+
+
+def _named(block: BlockText, words: Wording) -> tuple[str, ...]:
+    """The texts of a block that may name a disclosure page: its links', and its own when it is as short as a
+    link's (finance sites' "Advertiser Disclosure" is a button that opens the statement, not a link)."""
+    if len(block.text) <= SHORT_NAME and words.link_keywords.search(block.text):
+        return (*block.link_texts, block.text)
+    return block.link_texts
 
 
 def judge(

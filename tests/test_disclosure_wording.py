@@ -154,3 +154,13 @@ def test_names_of_a_disclosure_page(text: str, points_at_a_disclosure: bool) -> 
         link = "<p><a href='https://www.amazon.com/dp/B000TEST01?tag=pub-20'>Kettle</a></p>"
         html = f"<html><body><main>{link}</main><footer><a href='/d/'>{text}</a></footer></body></html>"
         assert audit_html(html, url="https://blog.example/k/").disclosure.kind == "link_only", text
+
+
+def test_a_button_naming_the_disclosure_counts_as_a_link_to_it() -> None:
+    from auditor import audit_html
+
+    link = "<p>Apply for the <a href='https://www.awin1.com/cread.php?awinmid=1&awinaffid=2'>Sapphire card</a>.</p>"
+    prose = "<p>We compared fourteen travel cards on fees, points and lounge access over six months.</p>"
+    for control, kind in (("<button>Advertiser Disclosure</button>", "link_only"), ("<h2>Our picks</h2>", "none")):
+        html = f"<html><body><main>{control}{prose}{link}</main></body></html>"
+        assert audit_html(html, url="https://cards.example/best/").disclosure.kind == kind, control
