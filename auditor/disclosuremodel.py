@@ -2,7 +2,8 @@
 character n-grams of the sentences that carry a disclosure keyword ("SeniorLiving.org is supported by commissions
 from providers listed on our site", a card labelled "Amazon Affiliate"), trained on the corpus's labelled
 statements (`auditor train`). The patterns stay the first judge: they name the kind and the vague terms, and
-their sources are regulators' guidance; the model speaks only on a page where they found nothing.
+their sources are regulators' guidance; the model speaks only on a page that sells and where they found nothing,
+after its links are judged (its statements make no cloak an affiliate link).
 
 Features: the lowercased sentence's character 3- to 5-grams within words (each word padded with a space, as
 scikit-learn's `char_wb` analyser pads it), counted, each count taken as 1 + log(count), the vector scaled to unit
