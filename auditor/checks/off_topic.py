@@ -83,8 +83,11 @@ def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
         coverage = _coverage(article_terms, plug, subject)
         # under a story about a named subject: a plug that names none of the article's names, and is a kind of
         # thing the article never mentions ("workstations", "kits"), is about the story's field, not the story
-        head = _head(block.text, ignore)
-        unnamed = bool(story) and not terms(block.text, ignore) & proper and head not in article_terms.vocabulary
+        unnamed = (
+            bool(story)
+            and not terms(block.text, ignore) & proper
+            and _head(block.text, ignore) not in article_terms.vocabulary
+        )
         if coverage < options["min_coverage"] or unnamed:
             # a reader is shown the plug's words as it writes them ("software", not the stem "softwar")
             written = _as_written(block.text, ignore)
@@ -116,11 +119,13 @@ def _described(text: str, ignore: frozenset[str]) -> set[str]:
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 
 
-def _as_written(text: str, ignore: frozenset[str]) -> dict[str, str]:
-    """Each term of the text, in the order the text first uses it, with the word as the text first writes it."""
+def _as_written(text: str, ignore: frozenset[str], numbers: bool = False) -> dict[str, str]:
+    """Each term of the text, in the order the text first uses it, with the word as the text first writes it;
+    terms with digits only when asked for `numbers` (a name such as "A7", not a plug's model number)."""
+    read = terms if numbers else _described
     written: dict[str, str] = {}
     for word in _WORD.findall(text):
-        for term in _described(word, ignore):
+        for term in read(word, ignore):
             written.setdefault(term, word)
     return written
 
@@ -134,10 +139,7 @@ _ACRONYM = re.compile(r"[A-Z]+s?")
 def _names_as_written(text: str, found: set[str]) -> list[str]:
     """The names as the text first writes them ("Sony A7", not the stems "soni", "a7"), in alphabetical order of
     their stems."""
-    written: dict[str, str] = {}
-    for word in _WORD.findall(text):
-        for term in terms(word):
-            written.setdefault(term, word)
+    written = _as_written(text, frozenset(), numbers=True)
     return [written.get(t, t) for t in sorted(found)]
 
 
