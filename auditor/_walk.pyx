@@ -65,6 +65,7 @@ cdef dict HEADINGS = L.HEADINGS
 cdef object HIDDEN_STYLE = L._HIDDEN_STYLE.search
 cdef object CSS_IDENT = L._CSS_IDENT.match
 cdef frozenset PAGE_PARTS = L._PAGE_PARTS
+cdef int SIGN_COMMENT = L.SIGN_COMMENT
 cdef object Piece = L.Piece
 cdef object Anchor = L.Anchor
 
@@ -191,6 +192,7 @@ cdef class _Frame:
     cdef object ident
     cdef object region
     cdef bint named
+    cdef int signs
     cdef object box
     cdef bint hidden
     cdef bint block
@@ -236,6 +238,7 @@ cdef class _Walk:
     cdef dict box_selectors
     cdef object classify_names
     cdef dict names_seen
+    cdef dict signs_seen
     cdef dict kinds  # tag name pointer (interned by libxml2 per document) -> (tag, kind bits)
     cdef xmlNode* main
     cdef bint seek_main
@@ -289,6 +292,7 @@ cdef class _Walk:
                 self.embeds,
                 region is not None,
                 frame.named,
+                frame.signs,
             )
         )
         for a in self.pending:
@@ -366,17 +370,26 @@ cdef class _Walk:
         cdef bint hidden = parent.hidden
         hint = None
         local = is_box = ad_slot = False
+        cdef int signs = parent.signs
+        cdef int own = 0
         if n_keys:
             if a_class is not NULL:
                 names = _attr_value(a_class)
                 if names:
                     hint, local, is_box, ad_slot = self.names_seen.get(names) or self.classify_names(names)
+                    own = self.signs_seen.get(names, -1)
+                    if own < 0:
+                        own = self.classify_names.signs(names)
             if a_id is not NULL:
                 ident = _attr_value(a_id)
+                found = self.signs_seen.get(ident, -1)
+                own |= found if found >= 0 else self.classify_names.signs(ident)
                 id_hint, id_local, _, id_ad = self.names_seen.get(ident) or self.classify_names(ident)
                 hint, local, ad_slot = hint or id_hint, local or id_local, ad_slot or id_ad
                 if not CSS_IDENT(ident):
                     ident = None
+            if own and tag != "body":
+                signs = own | (signs & SIGN_COMMENT)
             if a_role is not NULL:
                 role = _attr_value(a_role)
                 if self.seek_main and role == "main":
@@ -408,6 +421,7 @@ cdef class _Walk:
             self.flush()
         cdef _Frame frame = _frame(tag, kind, nth, ident, region, box, hidden, block, parent.ad or ad_slot, c)
         frame.named = named
+        frame.signs = signs
         self.stack.append(frame)
         if box is not None and box not in self.box_selectors:
             self.box_selectors[box] = self.selector()
@@ -483,6 +497,7 @@ def walk(cetree._Element start not None, object main, object classify_names):
     w.box_selectors = {}
     w.classify_names = classify_names
     w.names_seen = classify_names.cache
+    w.signs_seen = classify_names.sign_cache
     w.kinds = {}
     w.main = (<cetree._Element>main)._c_node if main is not None else NULL
     w.seek_main = main is None

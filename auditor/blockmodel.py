@@ -1,12 +1,12 @@
-"""Which blocks are the page's body text: a logistic regression over features of a block that carry across sites,
+"""Which blocks are the page's body text: gradient-boosted trees over features of a block that carry across sites,
 in the tradition of boilerpipe and dragnet: its length, link text and punctuation, its tag and landmark, its
-neighbours, and how much of the page's prose shares its containers (readability's "best container", found from
-the blocks' own selectors). It replaces a region read from a class name: a wrapper named `above-footer` around an
-article no longer makes the article footer boilerplate.
+neighbours, how much of the page's prose shares its containers (readability's "best container", found from the
+blocks' own selectors), families of numbered ids, and what the class and id words around it read as. It replaces
+a region read from a class name: a wrapper named `above-footer` around an article no longer makes the article
+footer boilerplate.
 
-The features are computed a column at a time over all of a page's blocks (numpy), and the model is one matrix
-product: a dictionary of features per block and a loop over the weights cost 13 ms a page, three times the layout
-walk; this costs 1.4-2 ms (`python -m benchmarks.stages`).
+The features are computed a column at a time over all of a page's blocks (numpy; a dictionary of features per
+block cost 13 ms a page, three times the layout walk), and the trees score all blocks at once (`trees.py`).
 
 `auditor train` fits it on the corpus (`training.fit_blocks`); its labels are the human article text of the pages
 that have one (`extraction/articlebody.json`) and, for the others, trafilatura's extraction as a teacher."""
@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from auditor import linear
+from auditor import trees
 from auditor.errors import ConfigError
-from auditor.layout import Anchor
-from auditor.linear import LinearModel
+from auditor.layout import LIKELY_WORDS, SIGN_COMMENT, SIGN_LIKELY, SIGN_UNLIKELY, UNLIKELY_WORDS, Anchor
 from auditor.models import Region
 from auditor.rulefiles import rules_dir
 from auditor.segment import Group
+from auditor.trees import TreeModel
 
 if TYPE_CHECKING:
     import numpy
@@ -76,6 +77,11 @@ COLUMNS: tuple[str, ...] = (
     "prose_in_container",
     "id_unlikely",
     "id_likely",
+    "id_family",
+    "id_family_top",
+    "names_unlikely",
+    "names_likely",
+    "names_comment",
     *(f"tag_{tag}" for tag in (*TAGS, "h", "other")),
     *(f"region_{region}" for region in REGIONS),
     *(f"words_{b}+" for b in WORD_BINS),
@@ -87,58 +93,28 @@ COLUMNS: tuple[str, ...] = (
     ),
 )
 _SENTENCE_ENDS = frozenset('.!?:;"”»)')
-# The id of the nearest ancestor that has one (where a block's selector starts), read for the words that
-# Mozilla Readability's published heuristics take as signs of boilerplate (its "unlikely candidates" and
-# "negative" patterns: comments, sidebars, related links, sharing, promotions ...) and of content (its
-# "positive" pattern). Substrings, as Readability reads them: "div-comment-12", "post-481".
-_UNLIKELY_ID = re.compile(
-    "-ad-|banner|breadcrumbs|combx|comment|com-|community|contact|cover-wrap|disqus|extra|foot|gdpr|header|hidden|"
-    "legends|masthead|media|menu|meta|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|scroll|share|"
-    "shopping|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|tags|tool|widget|agegate|yom-remote"
-)
-_LIKELY_ID = re.compile("article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story")
 _TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
 _REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
 
 
-def load(folder: Path | None = None) -> LinearModel | None:
+def load(folder: Path | None = None) -> TreeModel | None:
     """The block model of a folder of retrained models, else the shipped one; None where there is neither."""
-    retrained = linear.load(folder / FILE, KIND, required=False) if folder is not None else None
-    return retrained or linear.load(rules_dir() / FILE, KIND, required=False)
+    retrained = trees.load(folder / FILE, KIND, required=False) if folder is not None else None
+    return retrained or trees.load(rules_dir() / FILE, KIND, required=False)
 
 
-def body_text(model: LinearModel | None, groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[bool] | None:
+def body_text(model: TreeModel | None, groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[bool] | None:
     """For each block, whether the model calls it body text (None without a model)."""
     if model is None:
         return None
+    if model.features != COLUMNS:
+        raise ConfigError(
+            "the block model was trained on other features than this version computes: retrain it with `auditor train`"
+        )
     if not groups:
         return []
-    weights, intercept = _dense(model)
-    scores = matrix(groups, anchors) @ weights + intercept
     cut = math.log(model.threshold / (1 - model.threshold))  # the threshold's log-odds: no sigmoid per block
-    return (scores >= cut).tolist()  # type: ignore[no-any-return]
-
-
-_DENSE: dict[int, tuple[LinearModel, numpy.ndarray]] = {}
-
-
-def _dense(model: LinearModel) -> tuple[numpy.ndarray, float]:
-    """The model's weights in the order of COLUMNS, once per model (it is loaded once per version of its file;
-    the entry holds the model, so that its id is not reused)."""
-    import numpy
-
-    held = _DENSE.get(id(model))
-    if held is None:
-        unknown = sorted(set(model.weights) - set(COLUMNS))
-        if unknown:
-            raise ConfigError(
-                f"the block model has features this version does not compute ({', '.join(unknown[:3])}): "
-                "retrain it with `auditor train`"
-            )
-        if len(_DENSE) > 8:
-            _DENSE.clear()
-        held = _DENSE[id(model)] = (model, numpy.array([model.weights.get(name, 0.0) for name in COLUMNS]))
-    return held[1], model.intercept
+    return (model.log_odds(matrix(groups, anchors)) >= cut).tolist()  # type: ignore[no-any-return]
 
 
 def features(groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[dict[str, float]]:
@@ -164,30 +140,71 @@ def _carried_up(direct: dict[str, float]) -> dict[str, float]:
     return held
 
 
+def _start_id(selector: str) -> str:
+    """The id a selector starts from ("" where it starts from the body)."""
+    if selector[:1] != "#":
+        return ""
+    cut = selector.find(" ")
+    return selector[1:cut] if cut >= 0 else selector[1:]
+
+
 def _unlikely(selector: str) -> bool:
     """Whether the id a selector starts from reads as boilerplate."""
-    if selector[:1] != "#":
-        return False
-    ident = selector[1 : selector.find(" ")] if " " in selector else selector[1:]
-    return _UNLIKELY_ID.search(ident.lower()) is not None
+    return UNLIKELY_WORDS.search(_start_id(selector).lower()) is not None
 
 
-def _id_words(selectors: Sequence[str], count: int) -> list[numpy.ndarray]:
-    """Whether the id a block's selector starts from reads as boilerplate, and whether it reads as content."""
+def _id_words(idents: Sequence[str], count: int) -> list[numpy.ndarray]:
+    """Whether the id a block's selector starts from (its nearest ancestor's that has one) reads as boilerplate,
+    and whether it reads as content, by Mozilla Readability's word patterns (`layout.UNLIKELY_WORDS`)."""
     import numpy
 
     unlikely, likely = numpy.zeros(count), numpy.zeros(count)
     seen: dict[str, tuple[bool, bool]] = {}
-    for i, selector in enumerate(selectors):
-        if selector[:1] != "#":
+    for i, ident in enumerate(idents):
+        if not ident:
             continue
-        ident = selector[1 : selector.find(" ")] if " " in selector else selector[1:]
         found = seen.get(ident)
         if found is None:
             lowered = ident.lower()
-            found = seen[ident] = (_UNLIKELY_ID.search(lowered) is not None, _LIKELY_ID.search(lowered) is not None)
+            found = seen[ident] = (UNLIKELY_WORDS.search(lowered) is not None, LIKELY_WORDS.search(lowered) is not None)
         unlikely[i], likely[i] = found
     return [unlikely, likely]
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _id_families(idents: Sequence[str], prose: numpy.ndarray, count: int) -> list[numpy.ndarray]:
+    """Whether the id a block's selector starts from is one of a family of ids that differ only in their digits
+    (`post-7816`, `post-7908`: the records of a list, the comments of a thread), and whether its member holds the
+    most prose of its family (the post itself among its teasers)."""
+    import numpy
+
+    family, top = numpy.zeros(count), numpy.zeros(count)
+    held: dict[str, float] = {}  # the prose words of each id
+    for ident, words in zip(idents, prose.tolist(), strict=True):
+        if ident:
+            held[ident] = held.get(ident, 0.0) + words
+    names = {ident: _DIGITS.sub("#", ident) for ident in held if _DIGITS.search(ident)}
+    members = Counter(names.values())
+    most: dict[str, float] = {}  # per family of two ids or more, the prose of its longest member
+    for ident, name in names.items():
+        if members[name] > 1:
+            most[name] = max(most.get(name, 0.0), held[ident])
+    for i, ident in enumerate(idents):
+        family_name = names.get(ident)
+        if family_name in most:
+            family[i] = 1
+            top[i] = held[ident] > 0 and held[ident] >= most[family_name]
+    return [family, top]
+
+
+def _signs(groups: Sequence[Group]) -> list[numpy.ndarray]:
+    """What the nearest class or id words around each block say (`layout.SIGN_*`), a column per sign."""
+    import numpy
+
+    signs = numpy.fromiter((g.pieces[0].signs for g in groups), int, len(groups))
+    return [((signs & bit) > 0).astype(float) for bit in (SIGN_UNLIKELY, SIGN_LIKELY, SIGN_COMMENT)]
 
 
 def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
@@ -203,6 +220,7 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
 
     texts = list(map(attrgetter("text"), groups))
     selectors = list(map(attrgetter("selector"), groups))
+    idents = list(map(_start_id, selectors))
     chars = column(map(len, texts))
     # the length in words, or for text written without spaces (Chinese, Japanese) in characters over seven, an
     # English word with its space
@@ -261,8 +279,8 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
     best_share = held[best] / prose_words if best is not None else 0.0
     order = rows
     first, last = (prose[0], prose[-1]) if prose else (count, -1)
-    # capped at a length the corpus has many blocks of: a linear model must not extrapolate (a page that is one
-    # million-word paragraph would be judged by a length no block it learnt from had)
+    # capped at a length the corpus has many blocks of (a page that is one million-word paragraph is judged as a
+    # long one, not by a length no block it learnt from had)
     log_words = numpy.log1p(numpy.minimum(size, MAX_WORDS))
     short = (size < 5).astype(float)
     container = container / prose_words
@@ -297,7 +315,9 @@ def matrix(groups: Sequence[Group], anchors: Sequence[Anchor]) -> numpy.ndarray:
         log_words * in_best,
         container,
         is_prose * container,
-        *_id_words(selectors, count),
+        *_id_words(idents, count),
+        *_id_families(idents, size * is_prose, count),
+        *_signs(groups),
     ]
     bins = [(size >= b).astype(float) for b in WORD_BINS] + [(share >= b).astype(float) for b in LINK_BINS]
     ids: dict[str, int] = {}

@@ -79,6 +79,18 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _AD_WORDS = ("ad", "ads", "adslot", "ad-slot", "adrotate", "adsense", "advert", "advertisement", "banner", "dfp", "gpt")
 _AD_SLOT = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, _AD_WORDS)) + r")(?![a-z0-9])")
 EMBED_TAGS = frozenset(("iframe", "ins", "embed", "object"))
+# Mozilla Readability's published word patterns, read on an element's class and id together: its "unlikely
+# candidates" and "negative" words (boilerplate), its "positive" words (content), and the words of a comment
+# thread. Substrings, as Readability reads them ("div-comment-12", "post-481"). Features of the block model, which
+# learns what each is worth: never a rule of their own.
+SIGN_UNLIKELY, SIGN_LIKELY, SIGN_COMMENT = 1, 2, 4
+UNLIKELY_WORDS = re.compile(
+    "-ad-|banner|breadcrumbs|combx|comment|com-|community|contact|cover-wrap|disqus|extra|foot|gdpr|header|hidden|"
+    "legends|masthead|media|menu|meta|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|scroll|share|"
+    "shopping|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|tags|tool|widget|agegate|yom-remote"
+)
+LIKELY_WORDS = re.compile("article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story")
+_COMMENT_WORDS = re.compile("comment|disqus|replies|respond")
 _CSS_IDENT = re.compile(r"^[A-Za-z][\w-]*$")
 BOX_MAX_CHARS = 1500
 
@@ -125,6 +137,9 @@ class Piece:
     """Inside an explicit landmark (header/nav/main/aside/footer element, role, or class)."""
     named: bool = False
     """Its region comes from a class or id name (`footer-widgets`), not from an element or a role."""
+    signs: int = 0
+    """What the class and id words of the nearest element around it that has any of Mozilla Readability's words
+    say (`SIGN_*` bits: boilerplate, content); and whether it is inside an element named as a comment."""
 
 
 @dataclass(slots=True)
@@ -145,9 +160,11 @@ class Layout:
 
 # An open element is a list (the walk's hot path: a list is several times cheaper to build than an object).
 # Region, box, hidden and ad slot are effective values, inherited from the ancestors.
-_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR, _EL, _NAMED = range(14)
+_TAG, _NTH, _IDENT, _REGION, _BOX, _HIDDEN, _BLOCK, _AD, _ANCHOR, _TEXT_AT, _COUNTS, _SELECTOR, _EL, _NAMED, _SIGNS = (
+    range(15)
+)
 # [tag, nth, id, region, box, hidden, block, ad_slot, anchor index, text start, child counts, selector, element,
-#  region named by a class or id]
+#  region named by a class or id, signs]
 _Frame: TypeAlias = list[Any]
 
 
@@ -183,6 +200,7 @@ class Names:
         self.boxes = word_start_pattern(box_words)
         self.any_word = word_start_pattern(frozenset((*_HINT_WORDS, *_AD_WORDS, *box_words)))
         self.cache: dict[str, tuple[Region | None, bool, bool, bool]] = {}
+        self.sign_cache: dict[str, int] = {}
         # the compiled module reads ASCII strings the same way without patterns (None for other strings)
         self.ascii: Callable[[str], tuple[Region | None, bool, bool, bool] | None] = lambda names: None
         compiled = native.compiled() if use_compiled else None
@@ -196,6 +214,20 @@ class Names:
             found = self.ascii(names) or self.read(names)
             if len(self.cache) < 50_000:
                 self.cache[names] = found
+        return found
+
+    def signs(self, names: str) -> int:
+        """The `SIGN_*` bits of a class or id string."""
+        found = self.sign_cache.get(names)
+        if found is None:
+            lowered = names.lower()
+            found = (
+                (SIGN_UNLIKELY if UNLIKELY_WORDS.search(lowered) else 0)
+                | (SIGN_LIKELY if LIKELY_WORDS.search(lowered) else 0)
+                | (SIGN_COMMENT if _COMMENT_WORDS.search(lowered) else 0)
+            )
+            if len(self.sign_cache) < 50_000:
+                self.sign_cache[names] = found
         return found
 
     def read(self, names: str) -> tuple[Region | None, bool, bool, bool]:
@@ -266,7 +298,7 @@ def walk(
     seek_main = main is None  # then the first role=main element met is the main content
     pieces: list[Piece] = []
     anchors: list[Anchor] = []
-    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None, False]]
+    stack: list[_Frame] = [["", 0, None, None, None, False, False, False, -1, 0, None, "", None, False, 0]]
     buf: list[str] = []
     pending: list[int] = []  # anchors waiting for the piece that holds their text
     open_anchors = 0
@@ -322,6 +354,7 @@ def walk(
                 embeds,
                 region is not None,
                 frame[_NAMED],
+                frame[_SIGNS],
             )
         )
         for a in pending:
@@ -384,17 +417,25 @@ def walk(
         hidden = parent[_HIDDEN]
         hint: Region | None = None
         local = is_box = ad_slot = False
+        signs = parent[_SIGNS]
         if keys:
+            own = 0
             names = el.get("class")
             if names:
                 hint, local, is_box, ad_slot = names_seen.get(names) or classify_names(names)
+                own = classify_names.signs(names)
             ident = el.get("id")
             if ident is not None:
+                own |= classify_names.signs(ident)
                 # ids are read like class words (id="sidebar"), but never make a product box
                 id_hint, id_local, _, id_ad = names_seen.get(ident) or classify_names(ident)
                 hint, local, ad_slot = hint or id_hint, local or id_local, ad_slot or id_ad
                 if not _CSS_IDENT.match(ident):
                     ident = None
+            if own and tag != "body":
+                # the nearest element whose words say something speaks (not the body: its classes are the
+                # page's template and feature flags); a comment thread holds all inside it
+                signs = own | (signs & SIGN_COMMENT)
             if "role" in keys:
                 role = el.get("role")
                 if seek_main and role == "main":
@@ -406,7 +447,7 @@ def walk(
             if tag in EMBED_TAGS or (tag == "script" and el.get("src")):
                 embeds += 1
             skipped = [tag, nth, ident, parent[_REGION], parent[_BOX], True, False, False, -1, 0, None, None, el]
-            stack.append([*skipped, parent[_NAMED]])
+            stack.append([*skipped, parent[_NAMED], signs])
             continue
         if tag in EMBED_TAGS:
             embeds += 1
@@ -425,7 +466,8 @@ def walk(
         block = tag in BLOCK_TAGS or (hidden and not parent[_HIDDEN])
         if block and (buf or pending):
             flush()
-        frame = [tag, nth, ident, region, box, hidden, block, parent[_AD] or ad_slot, -1, 0, None, None, el, named]
+        ad = parent[_AD] or ad_slot
+        frame = [tag, nth, ident, region, box, hidden, block, ad, -1, 0, None, None, el, named, signs]
         stack.append(frame)
         if box is not None and box not in box_selectors:
             box_selectors[box] = selector()

@@ -389,7 +389,7 @@ def _names() -> layout.Names:
     ends with the page holds none of them afterwards (measured: as fast on the corpus as one kept for the
     process)."""
     names = copy.copy(_shipped_names())
-    names.cache = {}
+    names.cache, names.sign_cache = {}, {}
     return names
 
 

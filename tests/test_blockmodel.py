@@ -14,8 +14,8 @@ from auditor.document import parse
 from auditor.errors import ConfigError
 from auditor.evaluation import editorial_text
 from auditor.layout import Layout
-from auditor.linear import LinearModel
 from auditor.pipeline import audit_html
+from auditor.trees import TreeModel
 
 PARAGRAPH = (
     "The kettle boils a full litre in under three minutes, and its handle stays cool enough to hold without a "
@@ -102,7 +102,7 @@ def test_a_block_shorter_than_a_shingle_is_in_the_reference_when_its_words_are()
 
 def test_every_block_gets_a_verdict_and_every_feature_a_column() -> None:
     model = blockmodel.load()
-    assert model is not None and set(model.weights) <= set(blockmodel.COLUMNS)
+    assert model is not None and model.features == blockmodel.COLUMNS
     page = audit_html(
         f"<html><body><h1>Title</h1>{ARTICLE}<ul><li><a href='/a'>Home</a></li></ul></body></html>",
         "https://example.com/",
@@ -114,8 +114,45 @@ def test_every_block_gets_a_verdict_and_every_feature_a_column() -> None:
 
 
 def test_a_model_of_other_features_is_refused_not_misread(tmp_path: Path) -> None:
-    stale = LinearModel(blockmodel.KIND, {"log_words": 1.0, "digits": 2.0}, 0.0, 0.5)
+    leaf = {"feature": [0], "threshold": [0.0], "left": [-1], "right": [-1], "value": [1.0]}
+    stale = TreeModel(blockmodel.KIND, ("log_words", "digits"), (leaf,), 0.0, 0.5)
     (tmp_path / blockmodel.FILE).write_text(json.dumps(stale.to_json()), encoding="utf-8")
     read = layout.read(parse(f"<html><body>{ARTICLE}</body></html>".encode()).root, layout.Names(frozenset()))
     with pytest.raises(ConfigError, match="retrain"):
         blockmodel.body_text(blockmodel.load(tmp_path), segment.group(read), read.anchors)
+
+
+def test_the_nearest_class_or_id_words_say_what_surrounds_a_block() -> None:
+    """Readability's word patterns, read on the nearest element whose class or id holds one (never the body's:
+    its classes are a template's feature flags), and a comment thread marks everything inside it."""
+    html = """<html><body class="single comments-open has-sidebar">
+      <p>Opening words of the page.</p>
+      <div class="sidebar"><div class="entry-content"><p>Inside a content wrapper in a sidebar.</p></div>
+        <p>Directly in the sidebar.</p></div>
+      <ol class="comment-list"><li id="comment-12"><div class="comment-content"><p>A reader wrote this.</p></div>
+      </li></ol></body></html>"""
+    for compiled in (True, False):
+        read = layout.read(parse(html.encode()).root, layout.Names(frozenset(), use_compiled=compiled))
+        signs = {p.text: p.signs for p in read.pieces}
+        assert signs == {
+            "Opening words of the page.": 0,
+            "Inside a content wrapper in a sidebar.": layout.SIGN_LIKELY,
+            "Directly in the sidebar.": layout.SIGN_UNLIKELY,
+            "A reader wrote this.": layout.SIGN_UNLIKELY | layout.SIGN_LIKELY | layout.SIGN_COMMENT,
+        }
+
+
+def test_a_readers_comment_thread_is_not_the_articles_text() -> None:
+    comments = "".join(
+        f'<li id="comment-{n}" class="comment"><div class="comment-author">Reader {n}</div>'
+        f'<div class="comment-content"><p>{PARAGRAPH} I bought one after reading this, reader {n} says.</p></div></li>'
+        for n in range(1, 9)
+    )
+    page = audit_html(
+        f"""<html><body><main><article id="post-481" class="post"><h1>A kettle, tested</h1>{ARTICLE}</article>
+        <section id="comments"><h2>8 comments</h2><ol class="comment-list">{comments}</ol></section></main>
+        </body></html>""",
+        "https://example.com/kettle",
+    )
+    text = editorial_text(page)
+    assert "Week 6 of testing" in text and "reader" not in text
