@@ -25,6 +25,7 @@ from auditor.models import PageResult
 from auditor.networks import site_of
 
 NEGATIVE_CATEGORIES = ("tricky_lookalike", "editorial_negative")
+WEAK_TEXT_F1 = 0.9  # the pages whose editorial text the detailed report lists
 
 
 @dataclass
@@ -155,6 +156,10 @@ class Report:
             },
             "false_positives": [fp | {"page": p.name} for p in self.pages for fp in p.false_positives],
             "misses": [m | {"page": p.name} for p in self.pages for m in p.misses],
+            "editorial_text_pages": sorted(
+                (_text_page(p.name, *p.body_text) for p in self.pages if p.body_text is not None),
+                key=lambda page: (page["f1"], page["page"]),
+            ),
             "disclosure_errors": [
                 {"page": p.name, "expected": p.disclosure_expected, "found": p.disclosure_found}
                 for p in self.pages
@@ -178,6 +183,11 @@ def _text_scores(scores: list[tuple[float, float]]) -> dict[str, Any] | None:
         "recall": round(recall, 4),
         "f1": round(textmatch.f1(precision, recall), 4),
     }
+
+
+def _text_page(name: str, precision: float, recall: float) -> dict[str, Any]:
+    f1 = textmatch.f1(precision, recall)
+    return {"page": name, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
 def editorial_text(result: PageResult) -> str:
@@ -400,6 +410,14 @@ def render_text(summary: dict[str, Any], details: bool = True) -> str:
         lines.append(f"\nmisses ({len(summary['misses'])})")
         for miss in summary["misses"]:
             lines.append(f"  {miss['page']}: {miss['href'][:110]}\n      label: {miss['why'][:140]}")
+        weak = [page for page in summary["editorial_text_pages"] if page["f1"] < WEAK_TEXT_F1]
+        if summary["editorial_text_pages"]:
+            lines.append(
+                f"\neditorial text under F1 {WEAK_TEXT_F1} ({len(weak)} of {len(summary['editorial_text_pages'])} "
+                "pages; precision low: text kept that the article lacks, recall low: article text left out)"
+            )
+        for page in weak:
+            lines.append(f"  {page['page']}: F1 {page['f1']:.3f}  P {page['precision']:.3f}  R {page['recall']:.3f}")
         lines.append(f"\ndisclosure errors ({len(summary['disclosure_errors'])})")
         for err in summary["disclosure_errors"]:
             lines.append(f"  {err['page']}: expected {err['expected']}, found {err['found']}")

@@ -79,10 +79,9 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _AD_WORDS = ("ad", "ads", "adslot", "ad-slot", "adrotate", "adsense", "advert", "advertisement", "banner", "dfp", "gpt")
 _AD_SLOT = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, _AD_WORDS)) + r")(?![a-z0-9])")
 EMBED_TAGS = frozenset(("iframe", "ins", "embed", "object"))
-# Mozilla Readability's published word patterns, read on an element's class and id together: its "unlikely
-# candidates" and "negative" words (boilerplate), its "positive" words (content), and the words of a comment
-# thread. Substrings, as Readability reads them ("div-comment-12", "post-481"). Features of the block model, which
-# learns what each is worth: never a rule of their own.
+# Mozilla Readability's published word patterns, read on an element's class and id: its "unlikely candidates" and
+# "negative" words (boilerplate) and its "positive" words (content), substrings as Readability reads them
+# ("div-comment-12", "post-481"). Features of the block model, which learns what each is worth.
 SIGN_UNLIKELY, SIGN_LIKELY, SIGN_COMMENT = 1, 2, 4
 UNLIKELY_WORDS = re.compile(
     "-ad-|banner|breadcrumbs|combx|comment|com-|community|contact|cover-wrap|disqus|extra|foot|gdpr|header|hidden|"
@@ -90,7 +89,12 @@ UNLIKELY_WORDS = re.compile(
     "shopping|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|tags|tool|widget|agegate|yom-remote"
 )
 LIKELY_WORDS = re.compile("article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story")
-_COMMENT_WORDS = re.compile("comment|disqus|replies|respond")
+# The words that name readers' comments or a thread of them, whole ("div-comment-12", "comments", WordPress's
+# "commentlist" and its "respond" form; not "commented", "commentary" or "correspondent"), on an element that does
+# not name itself a post or an article ("post has-comments" is the post, not a thread). The block model's teacher
+# labels lean on this one (`training.gather_blocks`), so it is read strictly.
+_COMMENT_WORDS = re.compile(r"(?<![a-z0-9])(?:comments?|commentlist|disqus|replies|respond)(?![a-z0-9])")
+_ARTICLE_WORDS = re.compile(r"(?<![a-z0-9])(?:post|hentry|h-entry|article)(?![a-z0-9])")
 _CSS_IDENT = re.compile(r"^[A-Za-z][\w-]*$")
 BOX_MAX_CHARS = 1500
 
@@ -224,7 +228,7 @@ class Names:
             found = (
                 (SIGN_UNLIKELY if UNLIKELY_WORDS.search(lowered) else 0)
                 | (SIGN_LIKELY if LIKELY_WORDS.search(lowered) else 0)
-                | (SIGN_COMMENT if _COMMENT_WORDS.search(lowered) else 0)
+                | (SIGN_COMMENT if _COMMENT_WORDS.search(lowered) and not _ARTICLE_WORDS.search(lowered) else 0)
             )
             if len(self.sign_cache) < 50_000:
                 self.sign_cache[names] = found

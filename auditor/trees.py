@@ -6,6 +6,7 @@ scikit-learn; `training` fits them with scikit-learn's histogram gradient boosti
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     import numpy
 
 FORMAT = "auditor/tree-model@1"
+ROWS_AT_ONCE = 2048
+"""Rows scored together: each costs a test per split (700 for the block model), so a page of 100,000 paragraphs
+is scored a part at a time, in tens of megabytes, not gigabytes."""
 NODE_FIELDS = ("feature", "threshold", "left", "right", "value")
 """Per tree, one list of each, one entry per node; a leaf has `left` -1 and its score in `value`. A row goes left
 where its feature is at most the threshold. At most 8 leaves a tree."""
@@ -34,6 +38,13 @@ class TreeModel:
     threshold: float
     card: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Every model is checked, read from a file or fitted: a tree this module cannot score, or a number that
+        is not one, is refused here (ValueError), not misread on every page."""
+        if not (0 < self.threshold < 1) or not math.isfinite(self.baseline) or not isinstance(self.card, Mapping):
+            raise ValueError("the threshold lies between 0 and 1, the baseline is a number, the card a table")
+        object.__setattr__(self, "trees", tuple(_tree(tree, len(self.features)) for tree in self.trees))
+
     def log_odds(self, rows: numpy.ndarray) -> numpy.ndarray:
         """Each row's log-odds (rows: one per sample, one column per feature of `features`)."""
         import numpy
@@ -41,12 +52,16 @@ class TreeModel:
         if not self.trees or not len(rows):
             return numpy.full(len(rows), self.baseline)
         splits = _splits(self)
-        # every split of every tree tested on every row at once; a failed test (the row goes right) rules out
-        # the leaves left of the split, and the leaf a row reaches is the leftmost none of its tests ruled out
-        passed = rows[:, splits.feature] <= splits.threshold
-        kept = numpy.where(passed, numpy.uint8(255), splits.mask).reshape(len(rows), len(self.trees), -1)
-        reached = numpy.bitwise_and.reduce(kept, axis=2)
-        return self.baseline + splits.exits.take(splits.offsets + reached).sum(axis=1)  # type: ignore[no-any-return]
+        scores = []
+        for start in range(0, len(rows), ROWS_AT_ONCE):
+            part = rows[start : start + ROWS_AT_ONCE]
+            # every split of every tree tested on every row at once; a failed test (the row goes right) rules out
+            # the leaves left of the split, and the leaf a row reaches is the leftmost none of its tests ruled out
+            passed = part[:, splits.feature] <= splits.threshold
+            kept = numpy.where(passed, numpy.uint8(255), splits.mask).reshape(len(part), len(self.trees), -1)
+            reached = numpy.bitwise_and.reduce(kept, axis=2)
+            scores.append(self.baseline + splits.exits.take(splits.offsets + reached).sum(axis=1))
+        return numpy.concatenate(scores)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,7 +106,7 @@ def _splits(model: TreeModel) -> _Splits:
     threshold = numpy.full((len(model.trees), widest), numpy.inf)
     mask = numpy.full((len(model.trees), widest), 255, dtype=numpy.uint8)
     exits = numpy.zeros((len(model.trees), 256))
-    lowest = [(byte & -byte).bit_length() - 1 for byte in range(256)]  # the leaf each byte names (0 for none)
+    lowest = [(byte & -byte).bit_length() - 1 for byte in range(256)]  # the leaf each byte names (-1: none, never left)
     for t, tree in enumerate(model.trees):
         order = _leaves(tree)
         place = {node: i for i, node in enumerate(order)}
@@ -139,34 +154,51 @@ def load(source: Path, kind: str, required: bool = True) -> TreeModel | None:
 def _read(source: Path, kind: str, stamp: int | None) -> TreeModel:
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("format") != FORMAT and data.get("kind") == kind:
+            raise ValueError("written by another version of the auditor: retrain it with `auditor train`")
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("kind") != kind:
             raise ValueError(f"not a {FORMAT} file of {kind}")
         features = tuple(str(name) for name in data["features"])
-        trees = tuple(_tree(tree, len(features)) for tree in data["trees"])
-        return TreeModel(kind, features, trees, float(data["baseline"]), float(data["threshold"]), data.get("card", {}))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        trees = tuple(data["trees"])
+        return TreeModel(
+            kind, features, trees, _number(data["baseline"]), _number(data["threshold"]), data.get("card", {})
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise ConfigError(f"cannot read the {kind} model {source}: {exc}") from None
 
 
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{str(value)[:20]!r} is not a finite number")
+    return float(value)
+
+
+def _index(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{str(value)[:20]!r} is not a whole number")
+    return value
+
+
 def _tree(data: Mapping[str, Any], features: int) -> dict[str, list[float]]:
-    """One tree, checked: lists of one length, features that exist, children that point further down (so that
-    no walk can loop or leave the tree), at most 8 leaves (a leaf is a bit of a split's byte)."""
+    """One tree, checked: lists of one length, whole numbers where they index, finite ones elsewhere, features
+    that exist, every node but the root the child of exactly one node further up (so that every node is reached,
+    and no walk can loop or leave the tree), at most 8 leaves (a leaf is a bit of a split's byte)."""
     tree = {name: list(data[name]) for name in NODE_FIELDS}
     size = len(tree["left"])
     if not size or any(len(column) != size for column in tree.values()):
         raise ValueError("a tree's node lists differ in length")
-    tree["feature"] = [int(f) for f in tree["feature"]]
-    tree["left"], tree["right"] = [int(n) for n in tree["left"]], [int(n) for n in tree["right"]]
-    tree["threshold"], tree["value"] = [float(x) for x in tree["threshold"]], [float(x) for x in tree["value"]]
-    children: set[int] = set()
+    for name in ("feature", "left", "right"):
+        tree[name] = [_index(n) for n in tree[name]]
+    tree["threshold"], tree["value"] = [_number(x) for x in tree["threshold"]], [_number(x) for x in tree["value"]]
+    children: list[int] = []
     for node, (feature, left, right) in enumerate(zip(tree["feature"], tree["left"], tree["right"], strict=True)):
-        if left < 0:
+        if left < 0 and right < 0:
             continue
         if not (0 <= feature < features and node < left < size and node < right < size):
             raise ValueError(f"node {node} of a tree points outside it")
-        if left in children or right in children or left == right:
-            raise ValueError(f"node {node} of a tree shares a child")  # a graph, not a tree: its paths multiply
-        children |= {left, right}
+        children += [left, right]
+    if sorted(children) != list(range(1, size)):
+        raise ValueError("a tree's nodes are not each the child of one node above it")
     if len(_leaves(tree)) > 8:
         raise ValueError("a tree has more than 8 leaves")
     return tree

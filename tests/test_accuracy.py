@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from auditor.evaluation import evaluate
+from auditor.evaluation import WEAK_TEXT_F1, evaluate, render_text
 
 from .conftest import CORPUS, needs_corpus
 
@@ -85,3 +85,18 @@ def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
     # the editorial blocks' text against the 37 human article bodies, with the ScrapingHub benchmark's measure
     assert overall["editorial_text"]["pages"] == 37
     assert overall["editorial_text"]["f1"] >= 0.94, overall["editorial_text"]
+
+
+@needs_corpus
+def test_the_editorial_text_of_each_page_is_listed_worst_first(out_of_sample: dict[str, Any]) -> None:
+    """The per-page figures behind the averaged one, so that a user sees which pages the split reads wrong."""
+    pages = out_of_sample["editorial_text_pages"]
+    overall = out_of_sample["overall"]["editorial_text"]
+    assert len(pages) == overall["pages"]
+    assert [p["f1"] for p in pages] == sorted(p["f1"] for p in pages)
+    assert sum(p["precision"] for p in pages) / len(pages) == pytest.approx(overall["precision"], abs=1e-3)
+    report = render_text(out_of_sample)
+    weak = [p for p in pages if p["f1"] < WEAK_TEXT_F1]
+    assert f"editorial text under F1 {WEAK_TEXT_F1} ({len(weak)} of {len(pages)} pages" in report
+    assert all(f"  {p['page']}: F1 {p['f1']:.3f}" in report for p in weak)
+    assert all(f"  {p['page']}: F1" not in report for p in pages if p not in weak)

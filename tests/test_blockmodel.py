@@ -7,9 +7,10 @@ import json
 import time
 from pathlib import Path
 
+import numpy
 import pytest
 
-from auditor import blockmodel, layout, segment, textmatch
+from auditor import blockmodel, layout, segment, textmatch, training
 from auditor.document import parse
 from auditor.errors import ConfigError
 from auditor.evaluation import editorial_text
@@ -156,3 +157,47 @@ def test_a_readers_comment_thread_is_not_the_articles_text() -> None:
     )
     text = editorial_text(page)
     assert "Week 6 of testing" in text and "reader" not in text
+
+
+@pytest.mark.parametrize(
+    ("names", "comment"),
+    [
+        ("comment-list", True),
+        ("commentlist", True),  # WordPress's classic themes
+        ("div-comment-12", True),
+        ("disqus_thread", True),
+        ("js_toggled-replies", True),
+        ("post hentry commented", False),  # a post that has comments is the post
+        ("post has-comments", False),
+        ("commentary-body", False),
+        ("correspondent-report", False),
+    ],
+)
+def test_comment_words_are_read_whole_and_never_on_a_post(names: str, comment: bool) -> None:
+    assert bool(layout.Names(frozenset()).signs(names) & layout.SIGN_COMMENT) is comment
+
+
+@pytest.mark.parametrize("names", ["post hentry commented", "commentary-body", "correspondent-report"])
+def test_an_article_whose_class_only_mentions_comments_keeps_its_text(names: str) -> None:
+    page = audit_html(
+        f'<html><body><main><article class="{names}"><h1>A kettle, tested</h1>{ARTICLE}</article></main></body></html>',
+        "https://example.com/kettle",
+    )
+    assert editorial_text(page).count("Week") == 6
+
+
+def test_teacher_labels_lose_comment_threads_unless_they_hold_most_of_the_text() -> None:
+    article, comment = ("words " * 50, {"names_comment": 1.0}), ("words " * 20, {"names_comment": 1.0})
+    plain = ("words " * 50, {"log_words": 1.0})
+    assert training._without_comments([plain, comment, comment], [True, True, True]) == [True, False, False]
+    # a forum's posts, or an article inside an element named so: the labels stand
+    assert training._without_comments([plain, article, article], [True, True, True]) == [True, True, True]
+    assert training._without_comments([plain, comment], [False, False]) == [False, False]
+
+
+def test_numbered_ids_make_a_family_whose_longest_member_is_marked() -> None:
+    idents = ["post-7816", "post-7816", "post-7908", "primary", "", "menu-item-1"]
+    prose = numpy.array([100.0, 40.0, 90.0, 139.0, 10.0, 0.0])
+    family, top = blockmodel._id_families(idents, prose, len(idents))
+    assert family.tolist() == [1, 1, 1, 0, 0, 0]  # one menu item is no family
+    assert top.tolist() == [1, 1, 0, 0, 0, 0]  # post-7816 holds 140 words, post-7908 90
