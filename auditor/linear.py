@@ -92,7 +92,7 @@ class SoftmaxModel:
         }
 
 
-def _stamp(source: Path) -> int | None:
+def stamp(source: Path) -> int | None:
     """The file's version (its modification time), or None where there is no such file: a model retrained in
     place is read again."""
     try:
@@ -104,16 +104,16 @@ def _stamp(source: Path) -> int | None:
 def load(source: Path, kind: str, required: bool = True) -> LinearModel | None:
     """The two-class model of this kind in `source`; None when it is not `required` and there is no such file.
     Read once per version of the file."""
-    stamp = _stamp(source)
-    if stamp is None and not required:
+    version = stamp(source)
+    if version is None and not required:
         return None
-    return _linear(source, kind, stamp)
+    return _linear(source, kind, version)
 
 
 def load_softmax(source: Path, kind: str) -> SoftmaxModel | None:
     """The many-class model of this kind in `source`, or None where there is no such file."""
-    stamp = _stamp(source)
-    return None if stamp is None else _softmax(source, kind, stamp)
+    version = stamp(source)
+    return None if version is None else _softmax(source, kind, version)
 
 
 def _read(source: Path, kind: str) -> dict[str, Any]:

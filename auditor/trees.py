@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.errors import ConfigError
+from auditor.linear import stamp
 
 if TYPE_CHECKING:
     import numpy
@@ -141,13 +142,10 @@ def _leaves(tree: Mapping[str, Sequence[float]], node: int = 0) -> list[int]:
 def load(source: Path, kind: str, required: bool = True) -> TreeModel | None:
     """The model of this kind in `source`; None when it is not `required` and there is no such file. Read once
     per version of the file (its modification time): a model retrained in place is read again."""
-    try:
-        stamp = source.stat().st_mtime_ns
-    except OSError:
-        if not required:
-            return None
-        stamp = None
-    return _read(source, kind, stamp)
+    version = stamp(source)
+    if version is None and not required:
+        return None
+    return _read(source, kind, version)
 
 
 @cache
