@@ -483,8 +483,8 @@ def train(
             "blocks": len(block_samples),
             "body_blocks": sum(s.positive for s in block_samples),
             "labels": f"the human article text of {len(bodies)} pages ({ARTICLE_BODIES}); for the others, the text "
-            f"trafilatura {_version('trafilatura')} extracts, less blocks inside an element named as a comment; a "
-            "block is body text when at least half of its 4-word shingles are in it",
+            f"trafilatura {_version('trafilatura')} extracts, less blocks inside a readers' comment thread unless "
+            "they hold most of its text; a block is body text when at least half of its 4-word shingles are in it",
         },
         "model": f"gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier, {BLOCK_TREES} trees of "
         f"{BLOCK_LEAVES} leaves), threshold {BLOCK_THRESHOLD}",
