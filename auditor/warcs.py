@@ -5,8 +5,12 @@ first record and read on from there."""
 from __future__ import annotations
 
 import gzip
+import io
 from collections.abc import Iterator
 from typing import Any
+
+import brotli
+from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecord, WarcRecordType
 
 from auditor import remote
 
@@ -29,19 +33,17 @@ def is_warc(name: str) -> bool:
 
 def warc_index(name: str) -> tuple[list[int], str | None]:
     """Offsets of the WARC's HTML response records, and why the file is cut short if it is (None if whole).
-    warcio reads a truncated file to its end without a word, so the cut is looked for here: a last record with
-    fewer bytes than its Content-Length, or a last gzip member without its end."""
-    from warcio.archiveiterator import ArchiveIterator
-
+    FastWARC reads a truncated file to its end without a word, as warcio does, so the cut is looked for here: a
+    last record with fewer bytes than its Content-Length, or a last gzip member without its end."""
     offsets: list[int] = []
     last, short = 0, False
     with remote.open_input(name) as handle:
-        records = ArchiveIterator(handle)
-        for record in records:
-            if record.rec_type == "response" and is_html(record):
-                offsets.append(records.get_record_offset())
-            last = records.get_record_offset()  # reads the record to its end
-            short = record.raw_stream.limit > 0
+        # undecoded: the bytes consumed are the bytes stored, which the record's length is measured in
+        for record in ArchiveIterator(handle, parse_http=True, auto_decode="none"):
+            last = record.stream_pos
+            if record.record_type == WarcRecordType.response and is_html(record):
+                offsets.append(last)
+            short = record.reader.consume() < record.content_length
         if not short and _is_gzip(handle):
             short = not _gzip_members_whole(handle, last)
     if short:
@@ -78,40 +80,60 @@ def _gzip_members_whole(handle: Any, start: int) -> bool:
     return not pending
 
 
-def is_html(record: Any) -> bool:
+def is_html(record: WarcRecord) -> bool:
     """A response record of an HTML page that was served (status 200): what a batch audits."""
-    headers = record.http_headers
-    if headers is None:
+    if not record.is_http:
         return False
-    status = (headers.get_statuscode() or "").strip()
-    mime = (headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-    return status == "200" and mime in ("", "text/html", "application/xhtml+xml")
+    mime = (record.http_headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    return record.http_headers.status_code == 200 and mime in ("", "text/html", "application/xhtml+xml")
 
 
 def pages(name: str, start: int, count: int, max_bytes: int) -> Iterator[Page]:
     """(url, body, charset, facts) for `count` HTML responses from byte `start`; body None with the error in the
-    facts for a page that cannot be audited (cut short, too large)."""
-    from warcio.archiveiterator import ArchiveIterator
-
+    facts for a page that cannot be audited (cut short, too large, an encoding that does not decode)."""
     with remote.open_input(name) as handle:
         handle.seek(start)
         taken = 0
-        for record in ArchiveIterator(handle):
+        # the payload as stored: its length is the record's to check, and FastWARC's own decoding stops the
+        # whole file at a payload whose Content-Encoding lies (servers that say gzip and send plain HTML)
+        responses = ArchiveIterator(handle, record_types=WarcRecordType.response, parse_http=True, auto_decode="none")
+        for record in responses:
             if taken >= count:
                 break
-            if record.rec_type != "response" or not is_html(record):
+            if not is_html(record):
                 continue
             taken += 1
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            mime = record.http_headers.get_header("Content-Type") or ""
-            charset = mime.split("charset=", 1)[1].split(";")[0].strip(" \"'") if "charset=" in mime else None
-            body = record.content_stream().read(max_bytes + 1)
-            facts = {"status": 200, "date": record.rec_headers.get_header("WARC-Date"), "warc": name}
-            if len(body) <= max_bytes and record.raw_stream.limit > 0:
+            url = record.headers.get("WARC-Target-URI") or ""
+            facts = {"status": 200, "date": record.headers.get("WARC-Date"), "warc": name}
+            stored = record.reader.read(max_bytes + 1)
+            if len(stored) <= max_bytes and len(stored) < record.content_length:
                 # the file ends inside this record: half a page would be audited as if it were the page
                 yield url, None, None, {**facts, "error": "the WARC record is truncated (the file ends inside it)"}
+                continue
+            try:
+                body = stored if len(stored) > max_bytes else _decoded(stored, record.http_headers, max_bytes)
+            except (brotli.error, OSError, ValueError) as exc:  # bytes that do not decode, a chunk size that lies
+                why = f"its payload does not decode ({type(exc).__name__})"
+                yield url, None, None, {**facts, "error": why}
                 continue
             if len(body) > max_bytes:
                 yield url, None, None, {**facts, "error": f"over the {max_bytes:,}-byte limit (max_bytes)"}
                 continue
-            yield url, body, charset, facts
+            yield url, body, record.http_charset, facts
+
+
+def _decoded(stored: bytes, headers: HeaderMap, max_bytes: int) -> bytes:
+    """The payload as the server meant it, at most `max_bytes` + 1 bytes of it: chunked transfer undone, then gzip
+    or deflate content inflated by warcio's readers, as warcio's own record reader does (a payload that says gzip
+    and is not is read as it is), or brotli content by brotli's (warcio's use of it fails on brotli 1.2)."""
+    from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+
+    if (headers.get("Transfer-Encoding") or "").strip().lower() == "chunked":
+        stored = bytes(ChunkedDataReader(io.BytesIO(stored)).read(max_bytes + 1))
+    encoding = (headers.get("Content-Encoding") or "").strip().lower()
+    if encoding == "br":
+        return bytes(brotli.Decompressor().process(stored, output_buffer_limit=max_bytes + 1))
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        kind = "deflate" if encoding == "deflate" else "gzip"
+        return bytes(BufferedReader(io.BytesIO(stored), decomp_type=kind).read(max_bytes + 1))
+    return stored

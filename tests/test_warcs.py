@@ -1,0 +1,88 @@
+"""Reading WARC records as a batch does: the payload as the server meant it (chunked transfer and gzip or brotli
+content decoded, as warcio's reader did before FastWARC), the charset of the header, and a record cut short
+named as such rather than audited as half a page."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import brotli
+import pytest
+
+from auditor import warcs
+
+PAGE = b"<html><head><title>Kettles</title></head><body><p>" + b"A kettle worth its price. " * 400 + b"</p></body>"
+
+
+def _chunked(body: bytes, size: int = 3000) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+def _write(path: Path, records: list[tuple[str, list[tuple[str, str]], bytes]], gzipped: bool = True) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=gzipped)
+        for url, headers, payload in records:
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            record = writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http)
+            writer.write_record(record)
+
+
+ENCODED = [
+    ("https://a.example/plain", [("Content-Type", "text/html; charset=iso-8859-1")], PAGE),
+    ("https://a.example/gzip", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], gzip.compress(PAGE)),
+    ("https://a.example/br", [("Content-Type", "text/html"), ("Content-Encoding", "br")], brotli.compress(PAGE)),
+    ("https://a.example/chunked", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], _chunked(PAGE)),
+]
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_encoded_payloads_are_read_as_the_page(tmp_path: Path, gzipped: bool) -> None:
+    path = tmp_path / ("encoded.warc.gz" if gzipped else "encoded.warc")
+    _write(path, ENCODED, gzipped)
+    offsets, problem = warcs.warc_index(str(path))
+    assert problem is None and len(offsets) == len(ENCODED)
+    read = list(warcs.pages(str(path), offsets[1], 3, max_bytes=1_000_000))
+    assert [url for url, *_ in read] == [url for url, *_ in ENCODED[1:]]
+    assert all(body == PAGE and facts.get("error") is None for _, body, _, facts in read)
+    first = next(warcs.pages(str(path), offsets[0], 1, max_bytes=1_000_000))
+    assert first[1] == PAGE and first[2] == "iso-8859-1"
+
+
+@pytest.mark.parametrize("last", [0, 3])  # a plain payload, a chunked one
+def test_a_record_cut_short_is_named_not_audited(tmp_path: Path, last: int) -> None:
+    whole = tmp_path / "whole.warc"
+    _write(whole, [ENCODED[1], ENCODED[last]], gzipped=False)
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(whole.read_bytes()[:-2000])
+    offsets, problem = warcs.warc_index(str(cut))
+    assert problem is not None and "truncated" in problem and len(offsets) == 2
+    kept, broken = warcs.pages(str(cut), offsets[0], 2, max_bytes=1_000_000)
+    assert kept[1] == PAGE
+    assert broken[1] is None and broken[3]["error"]
+
+
+def test_a_page_over_the_limit_is_named_not_audited(tmp_path: Path) -> None:
+    path = tmp_path / "big.warc.gz"
+    _write(path, ENCODED[:1])
+    (_, body, _, facts), *_ = warcs.pages(str(path), 0, 1, max_bytes=1_000)
+    assert body is None and "limit" in facts["error"]
+
+
+def test_an_encoding_that_lies_costs_that_page_at_most(tmp_path: Path) -> None:
+    """Servers say gzip and send plain HTML, or send brotli that does not decode: the page is read as it is or
+    named as not decoding, and the records after it are read as usual."""
+    path = tmp_path / "lies.warc.gz"
+    plain_as_gzip = ("https://a.example/says-gzip", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], PAGE)
+    bad_brotli = ("https://a.example/bad-br", [("Content-Type", "text/html"), ("Content-Encoding", "br")], PAGE[:500])
+    _write(path, [plain_as_gzip, bad_brotli, ENCODED[0]])
+    offsets, problem = warcs.warc_index(str(path))
+    assert problem is None and len(offsets) == 3
+    said_gzip, said_br, after = warcs.pages(str(path), offsets[0], 3, max_bytes=1_000_000)
+    assert said_gzip[1] == PAGE and after[1] == PAGE
+    assert said_br[1] is None and "does not decode" in said_br[3]["error"]
