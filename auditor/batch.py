@@ -146,8 +146,8 @@ def _pages(chunk: Chunk, config: Config) -> Iterator[Page]:
 
 def _why_unreadable(source: str, exc: Exception) -> str:
     """Why an input could not be read, in a few words: a remote one's HTTP status or connection failure, or what the
-    WARC reader stumbled on in a damaged file (warcio raises AttributeError on a response without a target URI),
-    so that one bad input is one line and the others go on."""
+    WARC reader stumbled on in a damaged file (FastWARC raises OSError on a header or a gzip member it cannot
+    read), so that one bad input is one line and the others go on."""
     if remote.is_remote(source):
         return remote.reason(exc)
     return f"cannot be read as a WARC file ({type(exc).__name__}: {str(exc)[:120]})"
@@ -187,29 +187,31 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
     errors = 0
     collecting = gc.isenabled()
     for url, body, charset, facts in _pages(chunk, config):
-        error = facts.pop("error", None)
-        if body is not None:
-            # The cycle collector waits while a page is audited (not while it is fetched: httpx's objects make
-            # cycles): each page allocates enough to start collections that walk the worker's whole heap (Dask's
-            # and scikit-learn's objects), and makes next to no cycles itself (the corpus: 2.26x trafilatura
-            # paused against 2.12x not, `python -m benchmarks.audit`). It resumes as it was after each page: a
-            # cluster's worker may be someone else's process.
-            gc.disable()
-            try:
-                result = audit_html(body, url, config, encoding=charset)
-            except AuditError as exc:
-                error = str(exc)
-            finally:
-                if collecting:
-                    gc.enable()
-        if error is not None or body is None:
-            result = error_result(url, error or "not audited")
-            errors += 1
-        else:
-            texts[url] = main_text_of(result.blocks)
-        page = to_dict(result)
-        page["crawl"] = facts
-        lines.append(compact(page))
+        # The cycle collector waits while a page is audited and written (not while it is fetched: httpx's objects
+        # make cycles): each page allocates enough to start collections that walk the worker's whole heap (Dask's
+        # and scikit-learn's objects), and makes next to no cycles itself (the corpus: 2.26x trafilatura paused
+        # against 2.12x not, `python -m benchmarks.audit`; the batch worker spent 0.44 ms a page in collections
+        # when it resumed between the audit and the writing). It resumes as it was after each page: a cluster's
+        # worker may be someone else's process.
+        gc.disable()
+        try:
+            error = facts.pop("error", None)
+            if body is not None:
+                try:
+                    result = audit_html(body, url, config, encoding=charset)
+                except AuditError as exc:
+                    error = str(exc)
+            if error is not None or body is None:
+                result = error_result(url, error or "not audited")
+                errors += 1
+            else:
+                texts[url] = main_text_of(result.blocks)
+            page = to_dict(result)
+            page["crawl"] = facts
+            lines.append(compact(page))
+        finally:
+            if collecting:
+                gc.enable()
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)
     values = numpy.array([s.hashvalues for s in signatures(texts[u] for u in urls)], dtype=numpy.uint64)
     buffer = io.BytesIO()
@@ -372,12 +374,17 @@ def run(
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(
-            n_workers=workers or max(1, os.cpu_count() or 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        import dask
+
+        # without the workers' statistical profiler: it samples the running task's stack every 10 ms for a
+        # dashboard this cluster does not have, and took 5% of a worker's CPU time beside the audit (half without)
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=workers or max(1, os.cpu_count() or 1),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
         client = Client(cluster)
     summary = Summary()
     sources = list(dict.fromkeys(str(p) for p in inputs))  # an input named twice is audited once

@@ -5,7 +5,8 @@ hosts, in WARC files of RECORDS_PER_FILE records gzipped one member per record, 
 figures:
 - the bare rate: `audit_html` in this process over the set's first records (whole passes over the corpus), the
   cycle collector paused around each page as the batch workers run it: what a worker could do if it did nothing
-  else;
+  else. It is measured before the batches and after them, and their mean is the rate the batches are held to: a
+  shared machine's speed drifts by 10% and more over the half hour they take;
 - the batch rate on a local Dask cluster of 1 and of 2 single-threaded workers, wall time from the call to the
   summary (cluster start-up, the survey of the files, reading, auditing, writing results and signatures, and the
   batch-wide near-duplicate pass all count), per worker: its efficiency is that over the bare rate;
@@ -136,11 +137,14 @@ def main(pages: int = PAGES) -> None:
         files = write_warcs(folder, pages)
         size = sum(f.stat().st_size for f in files) / 1e9
         reading = read_rates(files[: max(1, len(files) // 10)])
-        bare = bare_rate(files, pages)
+        before = bare_rate(files, pages)
         one, audited = batch_rate(files, folder / "out-1", 1)
         two, _ = batch_rate(files, folder / "out-2", 2)
+        after = bare_rate(files, pages)
+        bare = (before + after) / 2
     print(f"batch over {audited:,} pages in {len(files)} WARC files ({size:.1f} GB gzipped), local Dask ({machine()})")
     print(f"  bare audit_html, this process:   {bare:6.1f} pages/s  (collector paused per page, as the workers run it)")
+    print(f"    before the batches {before:.1f}, after them {after:.1f}")
     print(f"  batch, 1 worker:                 {one:6.1f} pages/s  efficiency {one / bare:.0%} of the bare rate")
     print(f"  batch, 2 workers:                {two:6.1f} pages/s  per worker {two / 2:.1f}: {two / 2 / bare:.0%}")
     print(f"  scaling 2 vs 1 worker:           {two / one:.2f}x")
