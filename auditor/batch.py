@@ -169,14 +169,15 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
 
     from auditor import columnar
     from auditor.contract import compact, error_result, to_dict
-    from auditor.neardup import NUM_PERM, signatures
+    from auditor.neardup import NUM_PERM, scheme, signatures
     from auditor.pipeline import audit_html
     from auditor.textmodel import main_text_of
 
     key = chunk.key
     out = Path(outdir)
     pages_file, sig_file = out / PAGES / f"part-{key}.jsonl", out / SIGNATURES / f"part-{key}.npz"
-    if sig_file.exists() and (pages_file.exists() or columnar.complete(out, key)):
+    # (signatures made another way, by an earlier version, do not compare with this run's: the chunk runs again)
+    if _scheme_of(sig_file) == scheme() and (pages_file.exists() or columnar.complete(out, key)):
         if parquet and not columnar.complete(out, key):
             # done by a run without --parquet (or one that died before its tables): they are made from its JSON
             # Lines, which were written first, and nothing is audited again
@@ -216,7 +217,12 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
     values = numpy.array([s.hashvalues for s in signatures(texts[u] for u in urls)], dtype=numpy.uint64)
     buffer = io.BytesIO()
     # (a chunk with no page long enough to compare, all its URLs failed for instance, has no rows to shape)
-    numpy.savez(buffer, urls=numpy.array(urls, dtype=object), values=values.reshape(len(urls), NUM_PERM))
+    numpy.savez(
+        buffer,
+        urls=numpy.array(urls, dtype=object),
+        values=values.reshape(len(urls), NUM_PERM),
+        scheme=numpy.array(scheme()),
+    )
     _write_atomically(sig_file, buffer.getvalue())
     _write_atomically(pages_file, b"\n".join(lines) + b"\n" if lines else b"")
     if parquet:
@@ -234,10 +240,30 @@ def _write_atomically(path: Path, data: bytes) -> None:
 # -- near-duplicates, distributed ----------------------------------------------------------------------------
 
 
-def bands(sig_file: str, b: int, r: int) -> list[tuple[tuple[int, bytes], tuple[str, bytes]]]:
-    """((band number, band digest), (url, signature bytes)) for each page of one signature file."""
+def _scheme_of(sig_file: Path) -> str | None:
+    """How the signatures of a chunk's file were made (`neardup.scheme`), or None if there is no such file or it
+    does not say (written by an earlier version)."""
     import numpy
 
+    if not sig_file.exists():
+        return None
+    with numpy.load(sig_file, allow_pickle=True) as data:
+        return str(data["scheme"]) if "scheme" in data.files else None
+
+
+def bands(sig_file: str, b: int, r: int) -> list[tuple[tuple[int, bytes], tuple[str, bytes]]]:
+    """((band number, band digest), (url, signature bytes)) for each page of one signature file. A file of
+    signatures made another way (left in the folder by an earlier version's batch of other inputs) stops the pass
+    in one line rather than matching nothing."""
+    import numpy
+
+    from auditor.neardup import scheme
+
+    if _scheme_of(Path(sig_file)) != scheme():
+        raise InputError(
+            f"{sig_file}: near-duplicate signatures of an earlier version; batch its input again into this folder "
+            "(its chunks are audited again) or delete the file"
+        )
     with numpy.load(sig_file, allow_pickle=True) as data:
         urls, values = list(data["urls"]), data["values"]
     out = []

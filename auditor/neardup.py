@@ -2,8 +2,8 @@
 estimate of Jaccard similarity to confirm them (datasketch does the MinHash and the LSH).
 
 Screaming Frog flags near-duplicates at 90% similarity of the main content, Semrush at 85%; the default here is
-Screaming Frog's. Shingles are hashed with CRC-32, which is stable across processes (Python's `hash` is salted),
-so signatures computed on different machines agree.
+Screaming Frog's. Words are hashed with CRC-32, which is stable across processes (Python's `hash` is salted), so
+signatures computed on different machines agree.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Hashable, Iterable, Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -20,16 +21,35 @@ NUM_PERM = 128
 SHINGLE = 5
 LSH_MARGIN = 0.15
 _WORD = re.compile(r"\w+", re.UNICODE)
+_STEP = 0x100000001B3  # FNV's 64-bit prime: odd, so the polynomial loses no word's hash
+_MIX = 0x9E3779B97F4A7C15  # 2**64 over the golden ratio, odd
 
 
-def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    """The text's word n-grams, lowercased; a text shorter than n words is one shingle."""
+def shingle_hashes(text: str, size: int = SHINGLE) -> list[int]:
+    """The distinct 32-bit hashes of the text's word n-grams, lowercased; a text shorter than n words is one
+    shingle. Each word is hashed once (CRC-32) and its n-grams' hashes are combined in numpy rather than each
+    n-gram joined and hashed as a string: the signatures are most of what a batch worker does besides the audit."""
+    import numpy
+
     words = _WORD.findall(text.lower())
-    if len(words) <= size:
-        return {" ".join(words).encode("utf-8")} if words else set()
-    # the n-grams as n staggered views zipped (no slice copied per shingle): half the time of slicing, and
-    # shingling is most of what a batch worker does besides the audit
-    return {gram.encode("utf-8") for gram in map(" ".join, zip(*(words[i:] for i in range(size)), strict=False))}
+    if not words:
+        return []
+    codes = numpy.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=numpy.uint64, count=len(words))
+    grams = max(1, len(words) - size + 1)
+    combined = numpy.zeros(grams, dtype=numpy.uint64)
+    for i in range(min(size, len(words))):  # a polynomial over the n-gram's word hashes, wrapping at 2**64
+        combined = combined * _STEP + codes[i : i + grams]
+    # the high half of a multiplicative mix (Knuth's): every word of the n-gram moves every bit kept
+    return list(numpy.unique((combined * _MIX) >> numpy.uint64(32)).tolist())
+
+
+@cache
+def scheme() -> str:
+    """How signatures are made, written beside the ones a batch keeps: signatures of two schemes do not compare
+    (the shingles' hashing, their size, the permutations, and datasketch's hashing scheme all change them)."""
+    from datasketch import MinHash
+
+    return f"word-crc32-polynomial/{SHINGLE}-grams/{NUM_PERM}-{MinHash(num_perm=NUM_PERM).scheme}"
 
 
 def signatures(texts: Iterable[str], num_perm: int = NUM_PERM, chunk: int = 500) -> list[Any]:
@@ -38,14 +58,14 @@ def signatures(texts: Iterable[str], num_perm: int = NUM_PERM, chunk: int = 500)
     from datasketch import LeanMinHash, MinHash
 
     out: list[Any] = []
-    batch: list[set[bytes]] = []
+    batch: list[list[int]] = []
     for text in texts:
-        batch.append(shingles(text))
+        batch.append(shingle_hashes(text))
         if len(batch) == chunk:
-            out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=zlib.crc32))
+            out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=int))
             batch = []
     if batch:
-        out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=zlib.crc32))
+        out.extend(LeanMinHash(h) for h in MinHash.bulk(batch, num_perm=num_perm, hashfunc=int))
     return out
 
 

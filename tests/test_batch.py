@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from auditor import audit_html, to_dict
-from auditor.batch import PAGES, run
+from auditor.batch import PAGES, SIGNATURES, run
 from auditor.cli import main
 from auditor.config import Config
 from auditor.crawl import Crawler, Settings
+from auditor.errors import InputError
 
 from .sitegen import PLANTED, Site, serve_site
 
@@ -103,6 +104,34 @@ def test_a_rerun_skips_what_is_done(warcs: dict[str, Any], batch_run: dict[str, 
     assert summary.skipped == summary.chunks and summary.pages == 0
     after = {f.name: f.stat().st_mtime_ns for f in (batch_run["out"] / PAGES).glob("*.jsonl")}
     assert before == after
+
+
+def test_signatures_of_an_earlier_version_are_made_again(
+    warcs: dict[str, Any], batch_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """A chunk whose signature file does not say how it was made (an earlier version's) is audited again, so a
+    resumed batch never compares signatures of two hashings; a foreign file of them stops the pass in one line."""
+    import shutil
+
+    import numpy
+
+    out = tmp_path / "out"
+    shutil.copytree(batch_run["out"], out)
+    old = sorted((out / SIGNATURES).glob("*.npz"))[0]
+    with numpy.load(old, allow_pickle=True) as data:
+        numpy.savez(old, urls=data["urls"], values=data["values"])  # as written before the scheme was
+    summary = run(warcs["files"], out, Config(), workers=2, partition_size=8)
+    assert summary.skipped == summary.chunks - 1 and summary.pages > 0
+    assert sorted(p["url"] for p in results(out)) == sorted(warcs["pages"])  # audited again, written once
+    assert (
+        json.loads((out / "near_duplicates.json").read_text())["groups"]
+        == json.loads((batch_run["out"] / "near_duplicates.json").read_text())["groups"]
+    )
+    foreign = out / SIGNATURES / "part-0000000000000000.npz"
+    with numpy.load(old, allow_pickle=True) as data:
+        numpy.savez(foreign, urls=data["urls"], values=data["values"])
+    with pytest.raises(InputError, match="earlier version"):
+        run(warcs["files"], out, Config(), workers=2, partition_size=8)
 
 
 def test_report_reads_the_batch(batch_run: dict[str, Any], tmp_path: Path) -> None:

@@ -63,3 +63,19 @@ def test_tf_idf_weights_are_scikit_learns(texts: list[str]) -> None:
         expected = {str(vocabulary[k]): float(w) for k, w in enumerate(row) if w}
         assert vector.keys() == expected.keys()
         assert all(abs(vector[t] - expected[t]) < 1e-9 for t in expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=0, max_size=40))
+def test_shingle_hashes_count_the_distinct_word_five_grams(words: list[str]) -> None:
+    """One hash per distinct 5-gram of the lowercased words (\\w+), a text of fewer words is one shingle, and
+    the hashes of a 5-gram do not depend on the text around it."""
+    from auditor.neardup import _WORD, shingle_hashes
+
+    text = " ".join(words)
+    tokens = _WORD.findall(text.lower())
+    grams = {tuple(tokens[i : i + 5]) for i in range(max(1, len(tokens) - 4))} if tokens else set()
+    hashes = shingle_hashes(text)
+    assert len(hashes) == len(grams) and all(0 <= h < 2**32 for h in hashes)  # 32-bit: no collision among these
+    if len(tokens) >= 5:
+        assert set(shingle_hashes(" ".join(tokens[:5]))) <= set(hashes)
