@@ -252,18 +252,9 @@ def _scheme_of(sig_file: Path) -> str | None:
 
 
 def bands(sig_file: str, b: int, r: int) -> list[tuple[tuple[int, bytes], tuple[str, bytes]]]:
-    """((band number, band digest), (url, signature bytes)) for each page of one signature file. A file of
-    signatures made another way (left in the folder by an earlier version's batch of other inputs) stops the pass
-    in one line rather than matching nothing."""
+    """((band number, band digest), (url, signature bytes)) for each page of one signature file."""
     import numpy
 
-    from auditor.neardup import scheme
-
-    if _scheme_of(Path(sig_file)) != scheme():
-        raise InputError(
-            f"{sig_file}: near-duplicate signatures of an earlier version; batch its input again into this folder "
-            "(its chunks are audited again) or delete the file"
-        )
     with numpy.load(sig_file, allow_pickle=True) as data:
         urls, values = list(data["urls"]), data["values"]
     out = []
@@ -307,11 +298,20 @@ def near_duplicates(client: Any, outdir: Path, threshold: float) -> list[list[st
     import dask.bag as db
     from datasketch import MinHashLSH
 
-    from auditor.neardup import LSH_MARGIN, NUM_PERM, connected
+    from auditor.neardup import LSH_MARGIN, NUM_PERM, connected, scheme
 
     files = sorted(str(p) for p in (outdir / SIGNATURES).glob("part-*.npz"))
     if not files:
         return []
+    # a file of signatures made another way (left in the folder by an earlier version's batch of other inputs)
+    # stops the pass in one line, here rather than in a task, whose error its worker logs with a traceback
+    stale = [f for f in files if _scheme_of(Path(f)) != scheme()]
+    if stale:
+        more = f" and {len(stale) - 1} more" if stale[1:] else ""
+        raise InputError(
+            f"{stale[0]}{more}: near-duplicate signatures of an earlier version; batch their inputs again into this "
+            "folder (their chunks are audited again) or delete them"
+        )
     lsh = MinHashLSH(threshold=max(0.5, threshold - LSH_MARGIN), num_perm=NUM_PERM)  # its banding parameters
     b, r = lsh.b, lsh.r
     buckets = (
