@@ -20,8 +20,10 @@ import hashlib
 import io
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -186,16 +188,8 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
     lines: list[bytes] = []
     texts: dict[str, str] = {}
     errors = 0
-    collecting = gc.isenabled()
     for url, body, charset, facts in _pages(chunk, config):
-        # The cycle collector waits while a page is audited and written (not while it is fetched: httpx's objects
-        # make cycles): each page allocates enough to start collections that walk the worker's whole heap (Dask's
-        # and scikit-learn's objects), and makes next to no cycles itself (the corpus: 2.26x trafilatura paused
-        # against 2.12x not, `python -m benchmarks.audit`; the batch worker spent 0.44 ms a page in collections
-        # when it resumed between the audit and the writing). It resumes as it was after each page: a cluster's
-        # worker may be someone else's process.
-        gc.disable()
-        try:
+        with _COLLECTOR.paused():
             error = facts.pop("error", None)
             if body is not None:
                 try:
@@ -210,9 +204,6 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
             page = to_dict(result)
             page["crawl"] = facts
             lines.append(compact(page))
-        finally:
-            if collecting:
-                gc.enable()
     urls = sorted(u for u, t in texts.items() if len(t.split()) >= 30)
     values = numpy.array([s.hashvalues for s in signatures(texts[u] for u in urls)], dtype=numpy.uint64)
     buffer = io.BytesIO()
@@ -228,6 +219,39 @@ def _run_chunk(chunk: Chunk, outdir: str, config: Config, parquet: bool) -> dict
     if parquet:
         columnar.write_chunk(out, key, lines)
     return {"key": key, "skipped": False, "pages": len(lines), "errors": errors}
+
+
+class _Collector:
+    """The cycle collector waits while a page is audited and written (not while it is fetched: httpx's objects
+    make cycles): each page allocates enough to start collections that walk the worker's whole heap (Dask's and
+    scikit-learn's objects), and makes next to no cycles itself (the corpus: 2.26x trafilatura paused against
+    2.12x not, `python -m benchmarks.audit`; a batch worker spent 0.44 ms a page in collections when it resumed
+    between the audit and the writing). A worker may run several chunks at once in threads (`dask worker` runs a
+    thread a core) and may be someone else's process: the first page paused notes whether the collector ran, and
+    the last one done resumes it so."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages = 0
+        self._resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        with self._lock:
+            if self._pages == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._pages += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pages -= 1
+                if self._pages == 0 and self._resume:
+                    gc.enable()
+
+
+_COLLECTOR = _Collector()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

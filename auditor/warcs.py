@@ -36,16 +36,23 @@ def warc_index(name: str) -> tuple[list[int], str | None]:
     FastWARC reads a truncated file to its end without a word, as warcio does, so the cut is looked for here: a
     last record with fewer bytes than its Content-Length, or a last gzip member without its end."""
     offsets: list[int] = []
-    last, short = 0, False
+    last, short = -1, False
     with remote.open_input(name) as handle:
         # undecoded: the bytes consumed are the bytes stored, which the record's length is measured in
-        for record in ArchiveIterator(handle, parse_http=True, auto_decode="none"):
+        for record in ArchiveIterator(handle, parse_http=True, auto_decode="none", quirks_mode=True):
+            if record.stream_pos <= last:
+                # FastWARC gives the gzip member's start: a file gzipped whole has one for all its records
+                raise ValueError(
+                    "its records do not start at offsets of their own: a WARC gzipped as one piece "
+                    "(gzip file.warc) rather than one gzip member a record; gunzip it, or recompress "
+                    "it with `warcio recompress`"
+                )
             last = record.stream_pos
-            if record.record_type == WarcRecordType.response and is_html(record):
+            if is_html(record):
                 offsets.append(last)
             short = record.reader.consume() < record.content_length
         if not short and _is_gzip(handle):
-            short = not _gzip_members_whole(handle, last)
+            short = not _gzip_members_whole(handle, max(last, 0))
     if short:
         return offsets, f"{name}: truncated (the file ends inside the record at byte {last:,})"
     return offsets, None
@@ -80,10 +87,23 @@ def _gzip_members_whole(handle: Any, start: int) -> bool:
     return not pending
 
 
+def target(record: WarcRecord) -> str:
+    """The record's WARC-Target-URI, without the angle brackets some writers put around it (WARC 1.0's grammar)."""
+    return (record.headers.get("WARC-Target-URI") or "").strip().removeprefix("<").removesuffix(">")
+
+
 def is_html(record: WarcRecord) -> bool:
-    """A response record of an HTML page that was served (status 200): what a batch audits."""
-    if not record.is_http:
+    """A response record of an HTML page of the web that was served (status 200): what a batch audits."""
+    if record.record_type != WarcRecordType.response or not target(record).startswith(("http://", "https://")):
         return False
+    if not record.is_http:
+        # FastWARC takes a record for HTTP only by its WARC Content-Type, spelt "application/http"; writers leave
+        # it out or spell it otherwise, and warcio read those as HTTP by their target's scheme, as here
+        record.is_http = True
+        try:
+            record.parse_http(quirks_mode=True)
+        except OSError:
+            return False
     mime = (record.http_headers.get("Content-Type") or "").split(";")[0].strip().lower()
     return record.http_headers.status_code == 200 and mime in ("", "text/html", "application/xhtml+xml")
 
@@ -96,14 +116,16 @@ def pages(name: str, start: int, count: int, max_bytes: int) -> Iterator[Page]:
         taken = 0
         # the payload as stored: its length is the record's to check, and FastWARC's own decoding stops the
         # whole file at a payload whose Content-Encoding lies (servers that say gzip and send plain HTML)
-        responses = ArchiveIterator(handle, record_types=WarcRecordType.response, parse_http=True, auto_decode="none")
+        responses = ArchiveIterator(
+            handle, record_types=WarcRecordType.response, parse_http=True, auto_decode="none", quirks_mode=True
+        )
         for record in responses:
             if taken >= count:
                 break
             if not is_html(record):
                 continue
             taken += 1
-            url = record.headers.get("WARC-Target-URI") or ""
+            url = target(record)
             facts = {"status": 200, "date": record.headers.get("WARC-Date"), "warc": name}
             stored = record.reader.read(max_bytes + 1)
             if len(stored) <= max_bytes and len(stored) < record.content_length:
@@ -132,7 +154,11 @@ def _decoded(stored: bytes, headers: HeaderMap, max_bytes: int) -> bytes:
         stored = bytes(ChunkedDataReader(io.BytesIO(stored)).read(max_bytes + 1))
     encoding = (headers.get("Content-Encoding") or "").strip().lower()
     if encoding == "br":
-        return bytes(brotli.Decompressor().process(stored, output_buffer_limit=max_bytes + 1))
+        inflater = brotli.Decompressor()
+        body = bytes(inflater.process(stored, output_buffer_limit=max_bytes + 1))
+        if len(body) <= max_bytes and not inflater.is_finished():
+            raise ValueError("the brotli stream is cut short")
+        return body
     if encoding in ("gzip", "x-gzip", "deflate"):
         kind = "deflate" if encoding == "deflate" else "gzip"
         return bytes(BufferedReader(io.BytesIO(stored), decomp_type=kind).read(max_bytes + 1))

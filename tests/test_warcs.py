@@ -86,3 +86,79 @@ def test_an_encoding_that_lies_costs_that_page_at_most(tmp_path: Path) -> None:
     said_gzip, said_br, after = warcs.pages(str(path), offsets[0], 3, max_bytes=1_000_000)
     assert said_gzip[1] == PAGE and after[1] == PAGE
     assert said_br[1] is None and "does not decode" in said_br[3]["error"]
+
+
+def _raw(
+    uri: str, http: bytes, content_type: str | None = "application/http; msgtype=response", short: int = 0
+) -> bytes:
+    """One response record written by hand, as writers other than warcio get it wrong."""
+    head = f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\nWARC-Record-ID: <urn:uuid:{uri}>\r\n"
+    head += "WARC-Date: 2024-01-01T00:00:00Z\r\n" + (f"Content-Type: {content_type}\r\n" if content_type else "")
+    return f"{head}Content-Length: {len(http) - short}\r\n\r\n".encode() + http + b"\r\n\r\n"
+
+
+HTTP = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE
+
+
+def test_records_other_writers_get_wrong_are_read_as_warcio_read_them(tmp_path: Path) -> None:
+    """No WARC Content-Type or another spelling of it (HTTP by the target's scheme), a target URI in angle
+    brackets, HTTP headers ending in bare line feeds, a Content-Length two bytes short: each page is read, and so
+    are the records after it; a response to a dns: lookup is not a page."""
+    path = tmp_path / "odd.warc"
+    odd = [
+        _raw("https://a.example/untyped", HTTP, content_type=None),
+        _raw("https://a.example/capitals", HTTP, content_type="Application/HTTP"),
+        _raw("<https://a.example/bracketed>", HTTP),
+        _raw("https://a.example/bare-lf", HTTP.replace(b"\r\n", b"\n", 3)),
+        _raw("dns:a.example", HTTP),
+        _raw("https://a.example/short", HTTP, short=2),
+        _raw("https://a.example/after", HTTP),
+    ]
+    path.write_bytes(b"".join(odd))
+    offsets, _ = warcs.warc_index(str(path))
+    read = list(warcs.pages(str(path), offsets[0], len(offsets), max_bytes=1_000_000))
+    urls = [url for url, *_ in read]
+    assert urls == [f"https://a.example/{n}" for n in ("untyped", "capitals", "bracketed", "bare-lf", "short", "after")]
+    assert all(body is not None and body.startswith(PAGE[:200]) for _, body, _, _ in read if body is not None)
+    assert [url for url, body, *_ in read if body != PAGE] == ["https://a.example/short"]  # two bytes less of it
+
+
+def test_a_warc_gzipped_as_one_piece_is_one_line(tmp_path: Path) -> None:
+    """`gzip file.warc` makes one gzip member of all the records: no record has an offset to seek to."""
+    plain = tmp_path / "plain.warc"
+    _write(plain, ENCODED, gzipped=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    with pytest.raises(ValueError, match="gzipped as one piece"):
+        warcs.warc_index(str(whole))
+
+
+def test_a_brotli_payload_cut_short_is_named_not_audited(tmp_path: Path) -> None:
+    path = tmp_path / "cut-br.warc.gz"
+    squeezed = brotli.compress(PAGE * 20)
+    _write(path, [("https://a.example/cut-br", [("Content-Encoding", "br")], squeezed[: len(squeezed) // 2])])
+    ((_, body, _, facts),) = warcs.pages(str(path), 0, 1, max_bytes=1_000_000)
+    assert body is None and "does not decode" in facts["error"]
+
+
+def test_the_collector_resumes_when_the_last_of_overlapping_pages_is_done() -> None:
+    """A worker of several threads audits several chunks at once, so pages overlap without nesting: the collector
+    is paused while any page is, runs again after the last one if it ran before the first, and stays off if the
+    worker's owner had turned it off."""
+    import gc
+
+    from auditor.batch import _COLLECTOR
+
+    for running in (True, False):
+        (gc.enable if running else gc.disable)()
+        first, second = _COLLECTOR.paused(), _COLLECTOR.paused()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)  # the first page ends while the second is still being audited
+        assert not gc.isenabled()
+        second.__exit__(None, None, None)
+        assert gc.isenabled() is running
+        with _COLLECTOR.paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is running
+    gc.enable()
