@@ -43,9 +43,8 @@ def warc_index(name: str) -> tuple[list[int], str | None]:
             if record.stream_pos <= last:
                 # FastWARC gives the gzip member's start: a file gzipped whole has one for all its records
                 raise ValueError(
-                    "its records do not start at offsets of their own: a WARC gzipped as one piece "
-                    "(gzip file.warc) rather than one gzip member a record; gunzip it, or recompress "
-                    "it with `warcio recompress`"
+                    # (whole: the batch quotes a reader's error to 120 characters)
+                    "gzipped as one piece, not one gzip member a record: gunzip it or run `warcio recompress` on it"
                 )
             last = record.stream_pos
             if is_html(record):
