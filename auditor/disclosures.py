@@ -13,14 +13,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import NamedTuple
 
 from auditor import native
 from auditor.errors import ConfigError
 from auditor.models import Disclosure, DisclosureKind, Placement, Region, Statement
-from auditor.rulefiles import patterns, rules_dir
+from auditor.rulefiles import any_word, patterns, rules_dir
 
 _KIND_RANK: dict[DisclosureKind, int] = {"explanatory": 3, "label_only": 2, "link_only": 1, "none": 0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ*(\"“„])")
@@ -128,11 +128,6 @@ class Keywords:
         return out
 
 
-def _words(words: Sequence[str]) -> re.Pattern[str]:
-    """Finds any of these literal words (any case); finds nothing when there are none."""
-    return re.compile("|".join(map(re.escape, words)) or "(?!)", re.I)
-
-
 def declares_paid_links(statement: Statement, words: Wording) -> bool:
     """Whether a visible statement says the page's links may pay: any statement or label, and a link to the
     disclosure page that names affiliation or advertising ("Affiliate Disclosure", "Advertiser Disclosure"), not
@@ -146,8 +141,12 @@ def declares_paid_links(statement: Statement, words: Wording) -> bool:
 
 
 def _join(patterns: Sequence[str]) -> re.Pattern[str]:
-    """The patterns as one, found whatever the case."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or "$^", re.I)
+    """The patterns as one, found whatever the case, tried in their order. Each run of patterns that open with a
+    word boundary is a group of its own: Python's re moves the `\\b` they share out of the group, so that the
+    group is tried only at word boundaries. (Alone, one pattern without it, such as "#commissions earned", made
+    re try every alternative at every character: over twice as slow on the corpus.)"""
+    runs = groupby((f"(?:{p})" for p in patterns), key=lambda p: p.startswith(r"(?:\b"))
+    return re.compile("|".join(f"(?:{'|'.join(run)})" for _, run in runs) or "$^", re.I)
 
 
 @cache
@@ -178,9 +177,9 @@ def wording(
         vague=merged("vague"),
         star_legend=merged("star_legend"),
         keywords=Keywords.of(data.get("keywords", ())),
-        link_keywords=_words(data.get("link_keywords", ())),
-        paid_link_words=_words(data.get("paid_link_words", ())),
-        disclosure_page_words=_words(data.get("disclosure_page_words", ())),
+        link_keywords=any_word(data.get("link_keywords", ())),
+        paid_link_words=any_word(data.get("paid_link_words", ())),
+        disclosure_page_words=any_word(data.get("disclosure_page_words", ())),
         examples=examples,
     )
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from auditor import layout
 from auditor.errors import ConfigError
-from auditor.rulefiles import held_out_only, patterns, rules_dir
+from auditor.rulefiles import any_word, held_out_only, patterns, rules_dir
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -249,7 +249,7 @@ def _generic_hint(generic: list[Network]) -> re.Pattern[str]:
             words.update(w.lower() for w in re.findall(r"[a-z_]{3,}", n.path.pattern.replace("\\d", "")))
             if "/c/" in n.path.pattern:
                 words.add("/c/")
-    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "$^", re.I)
+    return any_word(words)
 
 
 def _name_match(labels: list[str], name: str) -> bool:

@@ -461,11 +461,11 @@ def _programme_widgets(scripts: list[etree._Element], catalogue: networks.Catalo
                 if match:
                     found.setdefault(net.widget, AutoAffiliateScript(net.widget, f"{_host(src)}: {match[0][:60]}"))
                     break
+        # (the element first: few are a widget's, while a page's inline scripts run to megabytes of text)
         container = script.getprevious()
-        if container is not None and (src or _LOADS_A_SCRIPT.search(layout.script_text(script))):
-            widget = _filled_element(container, catalogue)
-            if widget is not None:
-                found.setdefault(widget.service, widget)
+        widget = _filled_element(container, catalogue) if container is not None else None
+        if widget is not None and (src or _LOADS_A_SCRIPT.search(layout.script_text(script))):
+            found.setdefault(widget.service, widget)
     return list(found.values())
 
 
