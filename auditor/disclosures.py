@@ -144,7 +144,7 @@ def _join(patterns: Sequence[str]) -> re.Pattern[str]:
     """The patterns as one, found whatever the case, tried in their order. Each run of patterns that open with a
     word boundary is a group of its own: Python's re moves the `\\b` they share out of the group, so that the
     group is tried only at word boundaries. (Alone, one pattern without it, such as "#commissions earned", made
-    re try every alternative at every character: over twice as slow on the corpus.)"""
+    re try every alternative at every character: the explanatory wording took 1.8x as long on the corpus.)"""
     runs = groupby((f"(?:{p})" for p in patterns), key=lambda p: p.startswith(r"(?:\b"))
     return re.compile("|".join(f"(?:{'|'.join(run)})" for _, run in runs) or "$^", re.I)
 

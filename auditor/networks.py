@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -241,15 +241,20 @@ def _script(entry: dict[str, Any]) -> Script:
     return Script(entry["id"], tuple(entry["contains"]), re.compile("|".join(entry["patterns"]), re.I))
 
 
-def _generic_hint(generic: list[Network]) -> re.Pattern[str]:
-    """Parameter names and literal path words of the any-host networks, found whatever their case."""
+def _generic_hint(generic: Sequence[Network]) -> re.Pattern[str]:
+    """Finds the parameter names and literal path words of the any-host networks, whatever their case."""
+    return any_word(generic_words(generic))
+
+
+def generic_words(generic: Sequence[Network]) -> set[str]:
+    """The parameter names and literal path words of the any-host networks (`Catalogue.generic_hint`'s words)."""
     words = {p for n in generic for p in n.params}
     for n in generic:
         if n.path is not None:
             words.update(w.lower() for w in re.findall(r"[a-z_]{3,}", n.path.pattern.replace("\\d", "")))
             if "/c/" in n.path.pattern:
                 words.add("/c/")
-    return any_word(words)
+    return words
 
 
 def _name_match(labels: list[str], name: str) -> bool:
