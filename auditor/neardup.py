@@ -40,7 +40,7 @@ def shingle_hashes(text: str, size: int = SHINGLE) -> list[int]:
     for i in range(min(size, len(words))):  # a polynomial over the n-gram's word hashes, wrapping at 2**64
         combined = combined * _STEP + codes[i : i + grams]
     # the high half of a multiplicative mix (Knuth's): every word of the n-gram moves every bit kept
-    return list(numpy.unique((combined * _MIX) >> numpy.uint64(32)).tolist())
+    return numpy.unique((combined * _MIX) >> numpy.uint64(32)).tolist()  # type: ignore[no-any-return]
 
 
 @cache

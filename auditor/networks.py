@@ -204,12 +204,13 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
     scripts = tuple(_script(s) for s in _kept(data.get("script", ()), held_out))
     cloak_paths = patterns(cloaks.get("paths", ()), held_out) or ["$^"]
     signup = patterns(data.get("signup", {}).get("text", ()), held_out) or ["$^"]
+    generic = tuple(n for n in networks if n.any_host)
     return Catalogue(
         networks=networks,
         by_domain={k: tuple(v) for k, v in by_domain.items()},
         by_name={k: tuple(v) for k, v in by_name.items()},
-        generic=tuple(n for n in networks if n.any_host),
-        generic_hint=_generic_hint([n for n in networks if n.any_host]),
+        generic=generic,
+        generic_hint=any_word(generic_words(generic)),
         redirectors={
             r["host"]: Redirector(r["host"], r["name"], bool(r.get("unresolved", False)))
             for r in _kept(data.get("redirector", ()), held_out)
@@ -239,11 +240,6 @@ def load(path: Path | None = None, held_out: frozenset[str] = frozenset()) -> Ca
 def _script(entry: dict[str, Any]) -> Script:
     """An auto-affiliate service: its words (lowercase, for the fast filter) and its patterns."""
     return Script(entry["id"], tuple(entry["contains"]), re.compile("|".join(entry["patterns"]), re.I))
-
-
-def _generic_hint(generic: Sequence[Network]) -> re.Pattern[str]:
-    """Finds the parameter names and literal path words of the any-host networks, whatever their case."""
-    return any_word(generic_words(generic))
 
 
 def generic_words(generic: Sequence[Network]) -> set[str]:
