@@ -82,9 +82,11 @@ def test_out_of_sample_floors(out_of_sample: dict[str, Any]) -> None:
     assert out_of_sample["negative_pages"]["claimed"] == []
     # 8 types, news 32% of pages; the mean of 5 shuffled site-grouped splits (one split moves by several points)
     assert overall["page_type_accuracy"] >= 0.55, out_of_sample["page_type_splits"]
-    # the editorial blocks' text against the 37 human article bodies, with the ScrapingHub benchmark's measure
-    assert overall["editorial_text"]["pages"] == 37
-    assert overall["editorial_text"]["f1"] >= 0.93, overall["editorial_text"]
+    # the editorial blocks' text against the 37 human article bodies, with the ScrapingHub benchmark's measure, and
+    # the article text (with the product boxes and disclosures of the main content), as extractors are measured
+    assert overall["editorial_text"]["pages"] == overall["article_text"]["pages"] == 37
+    assert overall["editorial_text"]["f1"] >= 0.94, overall["editorial_text"]
+    assert overall["article_text"]["f1"] >= 0.945, overall["article_text"]
 
 
 @needs_corpus

@@ -13,7 +13,7 @@ import pytest
 from auditor import blockmodel, layout, segment, textmatch, training
 from auditor.document import parse
 from auditor.errors import ConfigError
-from auditor.evaluation import editorial_text
+from auditor.evaluation import article_text, editorial_text
 from auditor.layout import Layout
 from auditor.pipeline import audit_html
 from auditor.trees import TreeModel
@@ -40,6 +40,24 @@ def test_an_article_in_a_wrapper_named_like_a_footer_is_editorial_main_text() ->
     assert PARAGRAPH in editorial_text(page)
     copyright_line = next(b for b in page.blocks if b.text.startswith("Copyright"))
     assert copyright_line.kind != "editorial"
+
+
+def test_the_measured_texts_keep_subheadings_and_leave_the_title_out() -> None:
+    """A human article body has the article's subheadings and not its headline; an extractor's text also has the
+    product boxes that the auditor names affiliate blocks, so the article text keeps them and the editorial text
+    does not."""
+    page = audit_html(
+        f"""<html><body><main><article><h1>Kettle review</h1>{ARTICLE}<h2>Where the lid falls short</h2>{ARTICLE}
+        <div class="product"><a href="https://www.amazon.com/dp/B000TEST?tag=example-20">Kettle K1 at Amazon</a>
+        </div></article></main></body></html>""",
+        "https://example.com/kettle",
+    )
+    kinds = {b.text: b.kind for b in page.blocks}
+    assert kinds["Kettle K1 at Amazon"] == "affiliate"
+    editorial, article = editorial_text(page), article_text(page)
+    assert "Where the lid falls short" in editorial and "Where the lid falls short" in article
+    assert "Kettle review" not in editorial and "Kettle review" not in article
+    assert "Kettle K1" not in editorial and "Kettle K1 at Amazon" in article
 
 
 def test_a_disclosure_inside_such_an_article_is_not_judged_a_footer_one() -> None:
