@@ -95,6 +95,7 @@ COLUMNS: tuple[str, ...] = (
 _SENTENCE_ENDS = frozenset('.!?:;"”»)')
 _TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
 _REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
+_COMMENT = COLUMNS.index("names_comment")
 
 
 def load(folder: Path | None = None) -> TreeModel | None:
@@ -114,7 +115,12 @@ def body_text(model: TreeModel | None, groups: Sequence[Group], anchors: Sequenc
     if not groups:
         return []
     cut = math.log(model.threshold / (1 - model.threshold))  # the threshold's log-odds: no sigmoid per block
-    return (model.log_odds(matrix(groups, anchors)) >= cut).tolist()  # type: ignore[no-any-return]
+    rows = matrix(groups, anchors)
+    body = model.log_odds(rows) >= cut
+    thread = rows[:, _COMMENT] > 0
+    if (body & ~thread).any():
+        body &= ~thread
+    return body.tolist()  # type: ignore[no-any-return]
 
 
 def features(groups: Sequence[Group], anchors: Sequence[Anchor]) -> list[dict[str, float]]:

@@ -512,9 +512,9 @@ _HEAD_TAGS = ("title", "base", "link", "meta", "main", "article", "script")
 class _Head:
     """What the page says of itself, wherever in the tree it is written: title, base URL, canonical link,
     robots meta, scripts, and its main content element: its first <main>, else its role=main element, else its
-    longest <article> (other articles are teasers and cards around it). Read in one pass over the tree for all
-    these tags at once (each pass costs as much as the next, whatever it looks for). A page with neither <main> nor an
-    article leaves `main` to the walk, which takes the first role=main element it meets."""
+    longest <article> (other articles are teasers and cards around it; `_longest_article`). Read in one pass over
+    the tree for all these tags at once (each pass costs as much as the next, whatever it looks for). A page with
+    neither <main> nor an article leaves `main` to the walk, which takes the first role=main element it meets."""
 
     title: str | None = None
     base: str | None = None
@@ -554,9 +554,26 @@ class _Head:
         if main_el is None and articles:  # the longest article, unless an element says role=main
             main_el = first_with_role(root, "main")
             if main_el is None:
-                main_el = max(articles, key=lambda a: len(_text(a)))
+                main_el = _longest_article(articles)
         head.main = main_el
         return head
+
+
+def _longest_article(articles: list[etree._Element]) -> etree._Element:
+    """Of the articles no other article holds, the one with the most text of its own. An article nested in
+    another is a thing of its own in HTML's words (a reader's comment, a related post): it is never the page's
+    main content, and its text is not its holder's, so a post of one paragraph followed by an article of six
+    teasers in nested articles is the longer one."""
+    length = {article: len(_text(article)) for article in articles}
+    own = dict(length)
+    outermost = []
+    for article in articles:
+        holder = next(article.iterancestors("article"), None)
+        if holder is None:
+            outermost.append(article)
+        else:
+            own[holder] -= length[article]
+    return max(outermost, key=own.__getitem__)
 
 
 def first_with_role(root: etree._Element, role: str) -> etree._Element | None:
