@@ -95,7 +95,7 @@ COLUMNS: tuple[str, ...] = (
 _SENTENCE_ENDS = frozenset('.!?:;"”»)')
 _TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
 _REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
-_COMMENT = COLUMNS.index("names_comment")
+_COMMENT, _HEADING = COLUMNS.index("names_comment"), COLUMNS.index("heading")
 
 
 def load(folder: Path | None = None) -> TreeModel | None:
@@ -117,8 +117,10 @@ def body_text(model: TreeModel | None, groups: Sequence[Group], anchors: Sequenc
     cut = math.log(model.threshold / (1 - model.threshold))  # the threshold's log-odds: no sigmoid per block
     rows = matrix(groups, anchors)
     body = model.log_odds(rows) >= cut
+    # readers' comments are not the article once any text outside their thread is (a heading is not enough: a
+    # forum's thread title stands outside the posts it heads)
     thread = rows[:, _COMMENT] > 0
-    if (body & ~thread).any():
+    if (body & ~thread & (rows[:, _HEADING] == 0)).any():
         body &= ~thread
     return body.tolist()  # type: ignore[no-any-return]
 

@@ -201,12 +201,12 @@ def test_the_main_article_is_never_one_nested_in_another_nor_measured_with_them(
 def test_a_comment_thread_is_never_body_text_beside_text_that_is_not_in_one() -> None:
     """Readers' comments are not the article once anything outside their thread is, whatever the trees say: a
     one-line "open thread" post above ten long comments had its comments read as the post by some retrainings.
-    A page that is only a thread (a forum's) keeps the trees' verdict."""
+    A page that is only a thread (a forum's, its title above it) keeps the trees' verdict."""
     comment = "I wonder how the team weighs evidence from small trials against the larger studies of the same aid. "
     thread = "".join(f'<li class="comment" id="comment-{n}"><p>{comment}</p></li>' for n in range(10))
     post = '<div class="post"><p>You can view our June open thread here, with the questions readers asked.</p></div>'
     always = TreeModel(blockmodel.KIND, blockmodel.COLUMNS, (), 5.0, 0.5)  # every block body text
-    for html, expected in ((post, [True] + [False] * 10), ("", [True] * 10)):
+    for html, expected in ((post, [True] + [False] * 10), ("<h1>Thread</h1>", [True] * 11), ("", [True] * 10)):
         read = layout.read(
             parse(f'<html><body>{html}<div id="comments"><ol>{thread}</ol></div></body></html>'.encode()).root,
             layout.Names(frozenset()),
