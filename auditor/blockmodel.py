@@ -95,7 +95,7 @@ COLUMNS: tuple[str, ...] = (
 _SENTENCE_ENDS = frozenset('.!?:;"”»)')
 _TAG_COLUMN = {tag: i for i, tag in enumerate(TAGS)}
 _REGION_COLUMN = {region: i for i, region in enumerate(REGIONS)}
-_COMMENT, _HEADING = COLUMNS.index("names_comment"), COLUMNS.index("heading")
+_COMMENT, _FAMILY, _HEADING = (COLUMNS.index(name) for name in ("names_comment", "id_family", "heading"))
 
 
 def load(folder: Path | None = None) -> TreeModel | None:
@@ -117,10 +117,13 @@ def body_text(model: TreeModel | None, groups: Sequence[Group], anchors: Sequenc
     cut = math.log(model.threshold / (1 - model.threshold))  # the threshold's log-odds: no sigmoid per block
     rows = matrix(groups, anchors)
     body = model.log_odds(rows) >= cut
-    # readers' comments are not the article once any text outside their thread is (a heading is not enough: a
-    # forum's thread title stands outside the posts it heads)
-    thread = rows[:, _COMMENT] > 0
-    if (body & ~thread & (rows[:, _HEADING] == 0)).any():
+    # readers' comments are not the article once the article is there beside them: a thread's records (numbered
+    # ids, `comment-949868`, in an element named as comments) are dropped when the text outside the thread holds
+    # a paragraph's worth of words, headings aside (a forum's title and "started by" line do not; an article in a
+    # wrapper named `js-comments` has no numbered records)
+    thread = (rows[:, _COMMENT] > 0) & (rows[:, _FAMILY] > 0)
+    outside = body & ~thread & (rows[:, _HEADING] == 0)
+    if thread.any() and sum(g.words for g, out in zip(groups, outside.tolist(), strict=True) if out) >= PROSE_WORDS:
         body &= ~thread
     return body.tolist()  # type: ignore[no-any-return]
 

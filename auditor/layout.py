@@ -560,19 +560,20 @@ class _Head:
 
 
 def _longest_article(articles: list[etree._Element]) -> etree._Element:
-    """Of the articles no other article holds, the one with the most text of its own. An article nested in
-    another is a thing of its own in HTML's words (a reader's comment, a related post): it is never the page's
-    main content, and its text is not its holder's, so a post of one paragraph followed by an article of six
-    teasers in nested articles is the longer one."""
+    """Of the articles no other article holds, the longest; one that holds several articles (HTML's nested
+    articles are comments and related items) is measured without them. A post of one paragraph followed by an
+    article that holds six longer excerpts of other posts is the longer one, and a wrapper around a single article,
+    the post itself, is measured with it."""
     length = {article: len(_text(article)) for article in articles}
-    own = dict(length)
+    held: dict[etree._Element, list[int]] = {}
     outermost = []
     for article in articles:
         holder = next(article.iterancestors("article"), None)
         if holder is None:
             outermost.append(article)
         else:
-            own[holder] -= length[article]
+            held.setdefault(holder, []).append(length[article])
+    own = {a: length[a] - sum(held[a]) if len(held.get(a, ())) > 1 else length[a] for a in outermost}
     return max(outermost, key=own.__getitem__)
 
 

@@ -177,40 +177,40 @@ def test_a_readers_comment_thread_is_not_the_articles_text() -> None:
     assert "Week 6 of testing" in text and "reader" not in text
 
 
-def test_the_main_article_is_never_one_nested_in_another_nor_measured_with_them() -> None:
-    """A page without <main> takes its longest <article> as its main content; an article nested in another is a
-    thing of its own (a related post, a reader's comment), so a one-paragraph post before an article holding six
-    longer teasers in nested articles is the main one, and a post holding its comments is measured without them."""
+def test_the_main_article_is_the_longest_outer_one_without_the_articles_it_lists() -> None:
+    """A page without <main> takes its longest <article> as its main content. An article nested in another is not
+    a candidate, and one that holds several (a list of related posts, a thread of comments) is measured without
+    them: a one-paragraph post before an article of six longer excerpts of other posts is the main one. A wrapper
+    around a single article, the post itself, is measured with it, and beats a short promo elsewhere."""
     post = "<p>" + "Only a short post, one paragraph of it. " * 5 + "</p>"
     teaser = "<p>" + "A teaser of another post, each longer than the post itself. " * 8 + "</p>"
     teasers = "".join(f'<article id="post-{n}">{teaser}</article>' for n in range(6))
-    comments = "".join(f"<article>{teaser}</article>" for n in range(3))
+    promo = "<div><article><p>Sign up for our newsletter and hear about deals first.</p></article></div>"
     for html, inside, outside in (  # the first word of a block in the main article, and of one outside it
         (f"<article><h1>Post</h1>{post}</article><article><h3>You may</h3>{teasers}</article>", "Only", "A"),
-        (
-            f"<article><h1>Post</h1>{ARTICLE}<section>{comments}</section></article><article>{post}</article>",
-            "The",
-            "Only",
-        ),
+        (f"<article><h1>Post</h1><article>{ARTICLE}</article></article>{promo}", "The", "Sign"),
     ):
         read = layout.read(parse(f"<html><body>{html}</body></html>".encode()).root, layout.Names(frozenset()))
         main = {p.text.split()[0] for p in read.pieces if p.landmark}
         assert {"Post", inside} <= main and outside not in main, main
 
 
-def test_a_comment_thread_is_never_body_text_beside_text_that_is_not_in_one() -> None:
-    """Readers' comments are not the article once anything outside their thread is, whatever the trees say: a
-    one-line "open thread" post above ten long comments had its comments read as the post by some retrainings.
-    A page that is only a thread (a forum's, its title above it) keeps the trees' verdict."""
+def test_a_comment_thread_is_never_body_text_beside_a_post() -> None:
+    """Readers' comments (numbered records in an element named as comments) are not the article once a paragraph
+    outside their thread is, whatever the trees say: a short "open thread" post above ten long comments had its
+    comments read as the post by some retrainings. A thread under only its title and a "started by" line (a
+    forum's) keeps the trees' verdict, and so does an article in a wrapper named for comments, records or not."""
     comment = "I wonder how the team weighs evidence from small trials against the larger studies of the same aid. "
     thread = "".join(f'<li class="comment" id="comment-{n}"><p>{comment}</p></li>' for n in range(10))
+    article = "".join(f"<p>{comment}</p>" for _ in range(10))
     post = '<div class="post"><p>You can view our June open thread here, with the questions readers asked.</p></div>'
     always = TreeModel(blockmodel.KIND, blockmodel.COLUMNS, (), 5.0, 0.5)  # every block body text
-    for html, expected in ((post, [True] + [False] * 10), ("<h1>Thread</h1>", [True] * 11), ("", [True] * 10)):
-        read = layout.read(
-            parse(f'<html><body>{html}<div id="comments"><ol>{thread}</ol></div></body></html>'.encode()).root,
-            layout.Names(frozenset()),
-        )
+    for html, expected in (
+        (f'{post}<div id="comments"><ol>{thread}</ol></div>', [True] + [False] * 10),
+        (f'<h1>Thread</h1><p>Started by Ann, 3 June</p><div id="comments"><ol>{thread}</ol></div>', [True] * 12),
+        (f'{post}<div class="content js-comments">{article}</div>', [True] * 11),
+    ):
+        read = layout.read(parse(f"<html><body>{html}</body></html>".encode()).root, layout.Names(frozenset()))
         assert blockmodel.body_text(always, segment.group(read), read.anchors) == expected
 
 
