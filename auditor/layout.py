@@ -561,9 +561,9 @@ class _Head:
 
 def _longest_article(articles: list[etree._Element]) -> etree._Element:
     """Of the articles no other article holds, the longest; one that holds several articles (HTML's nested
-    articles are comments and related items) is measured without them. A post of one paragraph followed by an
-    article that holds six longer excerpts of other posts is the longer one, and a wrapper around a single article,
-    the post itself, is measured with it."""
+    articles are comments and related items) is measured without them: a post of one paragraph is longer than the
+    article after it that holds six longer excerpts of other posts, and a wrapper around a single article, the post
+    itself, is measured with it."""
     length = {article: len(_text(article)) for article in articles}
     held: dict[etree._Element, list[int]] = {}
     outermost = []
