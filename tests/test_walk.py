@@ -262,3 +262,36 @@ def test_content_left_in_head_by_the_parser_is_read_as_the_body() -> None:
     assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
     assert result.title == "Kettles"
     assert "The kettle boils in three minutes." in [b.text for b in result.blocks]
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        "</body></html>{after}",  # libxml2 dropped what follows the document's end
+        "</body>{after}</html>",  # and made what follows the body's end its sibling, unread
+        "</body></HTML >\n{after}\n",
+        "</body>{after}",
+    ],
+)
+def test_what_follows_the_end_of_the_page_is_read_into_its_body(end: str) -> None:
+    # a browser shows it at the end of the body (WHATWG HTML, "after body"): a plugin's late links and disclosures
+    from auditor import audit_html
+
+    after = (
+        "<p>As an Amazon Associate I earn from qualifying purchases. "
+        '<a href="https://www.amazon.com/dp/B000TEST?tag=site-20">The kettle</a></p>'
+    )
+    html = "<html><head><title>Kettles</title></head><body><main><p>The kettle boils in three minutes.</p></main>"
+    result = audit_html((html + end.format(after=after)).encode(), url="https://example.com/kettles")
+    assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
+    assert result.disclosure.kind == "explanatory"
+    assert [b.text for b in result.blocks][-1] == "As an Amazon Associate I earn from qualifying purchases. The kettle"
+
+
+def test_a_comment_or_text_after_the_end_of_the_page() -> None:
+    from auditor.document import parse
+
+    root = parse(b"<html><body><p>Text</p></body></html>\n<!-- cached 12:00 -->\n").root
+    assert [child.tag for child in root] == ["body"]  # the comment stays out of the text
+    root = parse(b"<html><body><p>Text</p></body>\nand more text</html>").root
+    assert root.find("body")[-1].tail == "\nand more text"
