@@ -422,7 +422,7 @@ Exit status:
   2  the corpus cannot be read, or a model file exists (use --force)"""
 
 
-@main.command(short_help="Train the link, page-type and block models.", epilog=TRAIN_EPILOG)
+@main.command(short_help="Train the link, page-type, block and disclosure models.", epilog=TRAIN_EPILOG)
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -430,7 +430,8 @@ Exit status:
     "folder",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="The folder to write link-model.json, page-type-model.json and block-model.json to (the shipped ones: rules).",
+    help="The folder to write link-model.json, page-type-model.json, block-model.json and disclosure-model.json to "
+    "(the shipped ones: rules).",
 )
 @click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True, help="Folds for the card.")
 @click.option("--force", is_flag=True, help="Overwrite the model files if they exist.")
@@ -520,9 +521,7 @@ Exit status (findings change it only with --fail-on or --baseline):
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
-    default=20.0,
-    show_default=True,
-    help="Seconds allowed for each whole response, however slowly it trickles.",
+    help="Seconds allowed for each whole response, however slowly it trickles (default: the configuration's, 20).",
 )
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
 @click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
@@ -566,7 +565,7 @@ def crawl(
     exclude: tuple[str, ...],
     user_agent: str | None,
     ignore_robots: bool,
-    timeout: float,
+    timeout: float | None,
     max_bytes: int | None,
     workers: int | None,
     max_retry_after: float,
@@ -629,7 +628,7 @@ def crawl(
             exclude=exclude,
             user_agent=config.user_agent,
             obey_robots=not ignore_robots,
-            timeout=timeout,
+            timeout=config.timeout,
             max_bytes=config.max_bytes,
             max_retry_after=max_retry_after,
             sitemaps=not no_sitemaps,

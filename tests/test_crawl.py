@@ -356,3 +356,23 @@ def test_the_crawl_summary_and_the_report_count_pages_alike(tmp_path: Path) -> N
     listed = CliRunner().invoke(main, ["report", str(db), "--format", "csv"]).output
     rows = list(csv.DictReader(io.StringIO(listed)))
     assert [r for r in rows if r["error"]] and all(r["score"] == "" for r in rows if r["error"])
+
+
+@pytest.mark.parametrize(
+    ("config", "option", "expected"),
+    [("", [], 20.0), ("timeout = 7\n", [], 7.0), ("timeout = 7\n", ["--timeout", "3"], 3.0)],
+)
+def test_the_crawl_timeout_comes_from_the_configuration_unless_given(
+    tmp_path: Path, config: str, option: list[str], expected: float
+) -> None:
+    (tmp_path / "auditor.toml").write_text(config, encoding="utf-8")
+    db = tmp_path / "site.sqlite"
+    with serve_site(Site(articles=2)) as base:
+        args = ["crawl", f"{base}/", "--db", str(db), "--config", str(tmp_path / "auditor.toml"), "--workers", "0"]
+        result = CliRunner().invoke(main, [*args, "--max-pages", "2", "-q", *option])
+    assert result.exit_code in (0, 1), result.output
+    store = Store.read_only(db)
+    try:
+        assert store.settings()["timeout"] == expected
+    finally:
+        store.close()
