@@ -97,6 +97,7 @@ class _Read(NamedTuple):
 
 
 def _read(data: bytes, url: str, encoding: str | None, held_out: frozenset[str], models: Path | None = None) -> _Read:
+    url = _resolvable(url)
     catalogue = networks.load(None, held_out)
     doc = parse(data, encoding)
     read = layout.read(doc.root, _names())
@@ -226,7 +227,7 @@ def page_type_features(read: layout.Layout, url: str, found: Sequence[Link]) -> 
     """The page-type model's features of a page read as far as its catalogued links (before the link model)."""
     return pagetype.features(
         read.title,
-        urlsplit(url).path if url else "",
+        urlsplit(url).path if (url := _resolvable(url)) else "",
         [p.text for p in read.pieces if p.heading and p.text],
         pagetype.structured_types(read.scripts),
         sum(link.affiliate for link in found),
@@ -247,7 +248,7 @@ def _classify_links(
 ) -> tuple[list[Link], Kept, list[str], list[bool]]:
     """Every http(s) link of the page, classified; also the anchors kept, the unresolvable short links, and
     whether each link is in the page's content (main or aside), not its header, navigation or footer."""
-    base = urljoin(url, read.base) if read.base and url else (read.base or url)
+    base = _base(url, read.base)
     block_of_piece = {p.index: gi for gi, g in enumerate(groups) for p in g.pieces}
     kept = _targets(read.anchors, base)
     in_content = [groups[block_of_piece[a.piece]].region in ("main", "aside") for a, _ in kept]
@@ -275,6 +276,29 @@ def _classify_links(
     ]
     unresolved = [target.href for (_, target), v in zip(kept, verdicts, strict=True) if v.unresolved]
     return found, kept, unresolved, in_content
+
+
+def _resolvable(url: str) -> str:
+    """The page's URL, or "" where it cannot be split ("http://[::1", a host without its closing bracket): the page
+    is then read as one of unknown address, as a page given without its URL is."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return ""
+    return url
+
+
+def _base(url: str, declared: str | None) -> str:
+    """What the page's relative links resolve against: its `<base href>` resolved against its URL, or its URL where
+    it declares none or one that cannot be read (as a browser ignores it)."""
+    if not declared:
+        return url
+    try:
+        base = urljoin(url, declared) if url else declared
+        urlsplit(base)
+    except ValueError:
+        return url
+    return base
 
 
 def _site(url: str) -> str | None:

@@ -217,3 +217,23 @@ def test_unknown_option_value_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("audit", "-", "--fail-on", "catastrophe", input=b"<p>x</p>")
     assert code == 2
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "expected"),
+    [
+        ("http://[::1", "https://example.com/kettles/", "https://example.com/kettles/best"),  # base ignored
+        ("", "http://[::1", None),  # a page of unknown address: a relative link leads nowhere known
+        ("/shop/", "https://example.com/kettles/", "https://example.com/shop/best"),
+    ],
+)
+def test_an_address_that_cannot_be_split_fails_no_page(base: str, url: str, expected: str | None) -> None:
+    # an IPv6 host without its closing bracket made urllib raise, which ended a whole audit or batch of pages
+    from auditor import audit_html
+
+    html = f'<html><head><base href="{base}"></head><body><main><p>Read <a href="best">the best</a> one.</p>'
+    html += '<p><a href="https://www.amazon.com/dp/B000TEST?tag=site-20">Kettle</a></p></main></body></html>'
+    result = audit_html(html.encode(), url=url)
+    hrefs = [link.href for link in result.links]
+    assert "https://www.amazon.com/dp/B000TEST?tag=site-20" in hrefs
+    assert (expected in hrefs) if expected else len(hrefs) == 1
