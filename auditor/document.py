@@ -50,6 +50,32 @@ class Document:
     """What could not be read (content nested deeper than MAX_DEPTH)."""
 
 
+# The encodings of the WHATWG Encoding Standard, by a label of each that Python knows (windows-874 as cp874; its
+# "replacement" and x-user-defined have no codec): a page that names any other charset of itself is read as if it
+# named none, as a browser reads it (a page labelled "cp037" or "utf-7" would decode into other text than readers see).
+_WEB_CODECS = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8", "ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7",
+        "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r",
+        "koi8-u", "macintosh", "cp874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+        "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258", "mac-cyrillic", "gbk",
+        "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr", "utf-16le", "utf-16be",
+        # labels the standard reads as one of those, which Python reads as a close relative
+        "iso-8859-9", "iso-8859-11", "gb2312", "big5hkscs", "cp932", "cp949",
+    )
+)  # fmt: skip
+
+
+def page_declared(codec: str) -> str | None:
+    """The codec a page means by a charset it names of itself, as a browser takes it: a UTF-16 label in bytes that
+    were read far enough to find it cannot be right, so it means UTF-8 (WHATWG HTML, "prescan a byte stream"), and a
+    charset outside the Encoding Standard means nothing (None)."""
+    if codec in _WIDE_CODECS:
+        return "utf-8"
+    return codec if codec in _WEB_CODECS else None
+
+
 def codec_of(label: str | None) -> str | None:
     """The codec a charset label names, as browsers read it (latin-1 is windows-1252), or None if none."""
     if not label:
@@ -161,8 +187,11 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     tried: set[str] = set()
     first = True
     guessed = True
-    for label in chain((declared,), EncodingDetector(data[: _SNIFF * 4], is_html=True).encodings):
+    detector = EncodingDetector(data[: _SNIFF * 4], is_html=True)
+    for label in chain((declared,), detector.encodings):
         codec = codec_of(label)
+        if codec and label is detector.declared_encoding:  # the page's own <meta charset>, or its XML declaration
+            codec = page_declared(codec)
         if not codec or codec in tried:
             continue
         tried.add(codec)

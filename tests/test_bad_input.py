@@ -237,3 +237,20 @@ def test_an_address_that_cannot_be_split_fails_no_page(base: str, url: str, expe
     hrefs = [link.href for link in result.links]
     assert "https://www.amazon.com/dp/B000TEST?tag=site-20" in hrefs
     assert (expected in hrefs) if expected else len(hrefs) == 1
+
+
+@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "utf-32", "cp037", "utf-7", "x-no-such-codec"])
+def test_a_charset_no_browser_reads_the_page_in_is_not_believed(label: str) -> None:
+    # a page that named itself UTF-16 was read as UTF-16 and had no text nor links: its selling hid from the audit,
+    # while every browser reads it as UTF-8 (a UTF-16 label found in the bytes cannot be right) and shows the link
+    from auditor import audit_html
+
+    html = (
+        f'<html><head><meta charset="{label}"><title>Kettles</title></head><body><main><p>Our kettle review: '
+        "C++ fans, +1 for tea.</p>"
+        '<a href="https://www.amazon.com/dp/B000TEST?tag=site-20">Buy it</a></main></body></html>'
+    ).encode("ascii")
+    html += b" " * (len(html) % 4)  # whole UTF-16 and UTF-32 characters: the bytes decode in either
+    result = audit_html(html, url="https://example.com/kettles")
+    assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
+    assert "Our kettle review: C++ fans, +1 for tea." in [b.text for b in result.blocks]
