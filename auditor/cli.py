@@ -547,7 +547,7 @@ Exit status (findings change it only with --fail-on or --baseline):
     type=click.Path(path_type=Path),
     help="Also write the HTML responses to this WARC file, to re-audit offline (auditor batch).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option("--force", is_flag=True, help="Replace an existing database (and --warc file).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="auditor.toml or pyproject.toml.")
 @GATE_OPTIONS
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")

@@ -124,13 +124,30 @@ class Fetched:
     last_modified: str | None = None
 
 
+def _check_new_warc(path: Path, force: bool) -> None:
+    """Refuse a --warc path a new crawl cannot write, before its database is made: a folder, a file in a missing
+    folder, or an existing file without --force (appending records to it would spoil it, and it may be anything);
+    with --force the file is replaced. A resumed crawl goes on appending to its own."""
+    if path.is_dir():
+        raise ConfigError(f"--warc {path}: is a folder, not a file")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--warc {path}: the folder {path.parent} does not exist")
+    if path.exists():
+        if not force:
+            raise ConfigError(f"--warc {path}: the file exists; use --force to replace it")
+        path.unlink()
+
+
 class Archive:
     """A WARC file the crawl appends its HTML responses to (one gzip member per record, as WARC.gz expects)."""
 
     def __init__(self, path: Path) -> None:
         from warcio.warcwriter import WARCWriter
 
-        self.handle = path.open("ab")
+        try:
+            self.handle = path.open("ab")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the WARC file ({exc.strerror or exc})") from None
         self.writer = WARCWriter(self.handle, gzip=True)
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -234,8 +251,12 @@ class Crawler:
         force: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> Crawler:
+        if db.is_dir():
+            raise ConfigError(f"{db} is a folder, not a crawl database")
         if db.exists() and not force:
             raise ConfigError(f"{db} exists; resume it with --resume, or use --force to start over")
+        if settings.warc:
+            _check_new_warc(Path(settings.warc), force)
         # checked before anything is written or deleted: --force must never remove the crawl it compares with
         previous = open_since(Path(settings.since), settings.start_url, db) if settings.since else None
         try:

@@ -376,3 +376,22 @@ def test_the_crawl_timeout_comes_from_the_configuration_unless_given(
         assert store.settings()["timeout"] == expected
     finally:
         store.close()
+
+
+def test_a_warc_path_a_new_crawl_cannot_write_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    precious = tmp_path / "precious.warc.gz"
+    precious.write_bytes(b"a file of the user's")
+    start = "http://127.0.0.1:1/"
+    for warc, words in [
+        (tmp_path / "folder", "is a folder"),
+        (tmp_path / "missing" / "x.warc.gz", "does not exist"),
+        (precious, "use --force"),  # records appended to it would spoil it
+    ]:
+        result = CliRunner().invoke(main, ["crawl", start, "--db", str(tmp_path / "c.sqlite"), "--warc", str(warc)])
+        assert result.exit_code == 2 and words in result.output, result.output
+        assert "internal error" not in result.output
+        assert not (tmp_path / "c.sqlite").exists()  # no empty database left behind, that a re-run would refuse
+    assert precious.read_bytes() == b"a file of the user's"
+    result = CliRunner().invoke(main, ["crawl", start, "--db", str(tmp_path / "folder"), "--force"])
+    assert result.exit_code == 2 and "is a folder" in result.output, result.output
