@@ -24,7 +24,11 @@ class Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        from auditor.report.text import visible
+
+        # an error may quote what the user's shell or a page holds (a file's name with an escape in it): shown, not
+        # run by the terminal, on the one line it is
+        click.echo(f"error: {visible(self.format_message())}", err=True)
 
 
 def _guard(fn: Callable[..., int]) -> Callable[..., None]:

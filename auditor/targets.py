@@ -71,13 +71,14 @@ def audit_each(
     """Every page's result. A page that cannot be audited is said on stderr as it happens and kept as a failed
     result: one bad file or dead link must not cost the rest of the run."""
     from auditor.contract import error_result
+    from auditor.report.text import visible
 
     results = []
     for target in pages:
         try:
             results.append(audit_target(target, None, config, encoding, addresses))
         except AuditError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {visible(str(exc))}", err=True)  # a file's name may hold an escape, or a newline
             # the result names the page already; its error says only what went wrong, as a crawl's do
             results.append(error_result(target, str(exc).removeprefix(f"{target}: ")))
     return results

@@ -254,3 +254,14 @@ def test_a_charset_no_browser_reads_the_page_in_is_not_believed(label: str) -> N
     result = audit_html(html, url="https://example.com/kettles")
     assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
     assert "Our kettle review: C++ fans, +1 for tea." in [b.text for b in result.blocks]
+
+
+def test_a_file_name_reaches_the_terminal_shown_not_run(tmp_path: Path) -> None:
+    # a name with an escape sequence (here one that sets the terminal's title) or a newline, in an error line
+    name = "empty\x1b]0;TITLE\x07\nline.html"
+    (tmp_path / name).write_bytes(b"")
+    code, _, err = run("audit", str(tmp_path / name))
+    assert_one_line_error(code, err, "the page is empty", "^[]0;TITLE^G^Jline.html")
+    (tmp_path / "good.html").write_bytes(b"<html><body><main><p>A page of words.</p></main></body></html>")
+    code, _, err = run("audit", str(tmp_path / "good.html"), str(tmp_path / name))  # several targets
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and len(err.strip().splitlines()) == 1, err
