@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import brotli
@@ -15,6 +16,10 @@ from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecord, WarcRecordType
 from auditor import remote
 
 Page = tuple[str, bytes | None, str | None, dict[str, Any]]  # url, body (None: not audited), charset, facts
+# The longest WARC or HTTP header block read (FastWARC's default stops the whole file at one of 32 KB, which servers
+# send: a wall of Set-Cookie or Content-Security-Policy lines, and the crawl writes them as received). It bounds the
+# memory one record's headers take.
+MAX_HEADER = 4 << 20
 
 
 def is_warc(name: str) -> bool:
@@ -39,17 +44,27 @@ def warc_index(name: str) -> tuple[list[int], str | None]:
     last, short = -1, False
     with remote.open_input(name) as handle:
         # undecoded: the bytes consumed are the bytes stored, which the record's length is measured in
-        for record in ArchiveIterator(handle, parse_http=True, auto_decode="none", quirks_mode=True):
-            if record.stream_pos <= last:
-                # FastWARC gives the gzip member's start: a file gzipped whole has one for all its records
-                raise ValueError(
-                    # (whole: the batch quotes a reader's error to 120 characters)
-                    "gzipped as one piece, not one gzip member a record: gunzip it or run `warcio recompress` on it"
-                )
-            last = record.stream_pos
-            if is_html(record):
-                offsets.append(last)
-            short = record.reader.consume() < record.content_length
+        records = ArchiveIterator(
+            handle, parse_http=True, auto_decode="none", quirks_mode=True, max_header_len=MAX_HEADER
+        )
+        try:
+            for record in records:
+                if record.stream_pos <= last:
+                    # FastWARC gives the gzip member's start: a file gzipped whole has one for all its records
+                    raise ValueError(
+                        # (whole: the batch quotes a reader's error to 120 characters)
+                        "gzipped as one piece, not one gzip member a record: gunzip it or run `warcio recompress` on it"
+                    )
+                last = record.stream_pos
+                if is_html(record):
+                    offsets.append(last)
+                short = record.reader.consume() < record.content_length
+        except OSError as exc:
+            if not offsets:
+                raise
+            # a record FastWARC cannot read (a damaged header, a gzip member that does not inflate) ends what can
+            # be read of the file: the pages before it are kept, as in a file cut short
+            return offsets, f"{name}: unreadable after byte {max(last, 0):,} ({exc})"
         if not short and _is_gzip(handle):
             short = not _gzip_members_whole(handle, max(last, 0))
     if short:
@@ -112,18 +127,18 @@ def pages(name: str, start: int, count: int, max_bytes: int) -> Iterator[Page]:
     facts for a page that cannot be audited (cut short, too large, an encoding that does not decode)."""
     with remote.open_input(name) as handle:
         handle.seek(start)
-        taken = 0
         # the payload as stored: its length is the record's to check, and FastWARC's own decoding stops the
         # whole file at a payload whose Content-Encoding lies (servers that say gzip and send plain HTML)
         responses = ArchiveIterator(
-            handle, record_types=WarcRecordType.response, parse_http=True, auto_decode="none", quirks_mode=True
+            handle,
+            record_types=WarcRecordType.response,
+            parse_http=True,
+            auto_decode="none",
+            quirks_mode=True,
+            max_header_len=MAX_HEADER,
         )
-        for record in responses:
-            if taken >= count:
-                break
-            if not is_html(record):
-                continue
-            taken += 1
+        # the next record is not read once the chunk's last is: it may be one FastWARC cannot read
+        for record in islice((record for record in responses if is_html(record)), count):
             url = target(record)
             facts = {"status": 200, "date": record.headers.get("WARC-Date"), "warc": name}
             stored = record.reader.read(max_bytes + 1)

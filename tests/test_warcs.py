@@ -162,3 +162,21 @@ def test_the_collector_resumes_when_the_last_of_overlapping_pages_is_done() -> N
             assert not gc.isenabled()
         assert gc.isenabled() is running
     gc.enable()
+
+
+def test_a_long_header_costs_no_page_and_an_unreadable_record_only_those_after_it(tmp_path: Path) -> None:
+    # a server's 70 KB of Set-Cookie lines made FastWARC stop the whole file (its default reads 32 KB of header),
+    # and the batch lost every page of it, before and after
+    cookies = [("Set-Cookie", f"c{i}={'x' * 1000}") for i in range(70)]
+    long_header = ("https://a.example/cookies", [("Content-Type", "text/html"), *cookies], PAGE)
+    path = tmp_path / "long.warc.gz"
+    _write(path, [ENCODED[0], long_header, ENCODED[1]])
+    offsets, problem = warcs.warc_index(str(path))
+    assert problem is None and len(offsets) == 3
+    assert [body for _, body, *_ in warcs.pages(str(path), offsets[0], 3, max_bytes=1_000_000)] == [PAGE] * 3
+    # past the longest header read: the pages before it are kept, and the file is named as unreadable after them
+    huge = ("https://a.example/huge", [("Content-Type", "text/html"), ("X-Pad", "x" * (warcs.MAX_HEADER + 1))], PAGE)
+    _write(path, [ENCODED[0], ENCODED[1], huge, ENCODED[2]])
+    offsets, problem = warcs.warc_index(str(path))
+    assert len(offsets) == 2 and problem is not None and "unreadable after byte" in problem
+    assert [body for _, body, *_ in warcs.pages(str(path), offsets[0], 2, max_bytes=1_000_000)] == [PAGE] * 2
