@@ -419,10 +419,16 @@ def run(
     from dask.distributed import Client, LocalCluster
 
     started = time.monotonic()
-    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{outdir}: cannot make the results folder ({exc.strerror or exc})") from None
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or no address a scheduler has
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
         import dask
 

@@ -214,3 +214,15 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_scheduler_or_a_results_folder_that_cannot_be_used_is_one_line(warcs: dict[str, Any], tmp_path: Path) -> None:
+    warc = str(warcs["files"][0])
+    (tmp_path / "a-file").write_text("")
+    for args, words in [
+        (["-o", str(tmp_path / "out"), "--scheduler", "not an address"], "cannot connect"),
+        (["-o", str(tmp_path / "a-file" / "out")], "cannot make the results folder"),
+    ]:
+        result = CliRunner().invoke(main, ["batch", warc, "--workers", "1", "-q", *args])
+        assert result.exit_code == 2 and words in result.output, result.output
+        assert "internal error" not in result.output and len(result.output.strip().splitlines()) == 1
