@@ -51,10 +51,12 @@ class Body:
         self.head = b""  # the first bytes of a deflate body, until they say whether it has a zlib header
         self.limit = limit
         self.size = 0
+        self.fed = 0  # raw bytes taken
         self.chunks: list[bytes] = []
 
     def feed(self, raw: bytes) -> bool:
         """Take a raw chunk; False once the body passed the limit (the caller stops reading)."""
+        self.fed += len(raw)
         if self.encoding == "deflate" and self.inflater is None:
             self.head += raw
             if len(self.head) < 2:
@@ -82,6 +84,10 @@ class Body:
         return True
 
     def bytes(self) -> bytes:
+        """The body. A compressed one that stopped before giving any text is broken, not empty (a page whose
+        stream is cut short further on keeps what was inflated, as a browser shows it)."""
+        if self.fed and not self.size and self.inflater is not None and not self.inflater.eof:
+            raise InputError(f"broken {self.encoding} data (it ends before any text)")
         return b"".join(self.chunks)
 
 
@@ -327,8 +333,11 @@ def audit_url(
     """Fetch a page and audit it; relative links resolve against the URL after redirects. `encoding` overrides
     the charset the server declares; `addresses` maps host names to addresses (--resolve)."""
     config = config or Config()
-    fetched = fetch(url, config, addresses)
-    return _audit_html(fetched.body, fetched.final_url, config, encoding or fetched.encoding)
+    try:
+        fetched = fetch(url, config, addresses)
+        return _audit_html(fetched.body, fetched.final_url, config, encoding or fetched.encoding)
+    except InputError as exc:  # what is wrong with the page, named by its address as a file's are by its name
+        raise InputError(f"{url}: {exc}") from None
 
 
 def audit_file(

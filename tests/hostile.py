@@ -274,6 +274,7 @@ FETCH_PATHS = [
     "/png-as-html",
     "/raw-deflate",
     "/zlib-deflate",
+    "/cut-gzip",
 ]
 
 
@@ -305,6 +306,8 @@ class HostileFetch(Hostile):
             return send(_response(200, raw.compress(PAGE) + raw.flush(), headers={"Content-Encoding": "deflate"}))
         if path == "/zlib-deflate":
             return send(_response(200, zlib.compress(PAGE), headers={"Content-Encoding": "deflate"}))
+        if path == "/cut-gzip":  # a gzip stream that ends inside its header: nothing inflates
+            return send(_response(200, gzip.compress(PAGE)[:8], headers={"Content-Encoding": "gzip"}))
         return super().respond(conn, path, base)
 
     def _drip(self, conn: socket.socket, data: bytes, step: float = 0.1) -> None:

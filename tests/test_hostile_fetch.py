@@ -129,3 +129,11 @@ def test_deflate_bodies_are_read_as_browsers_read_them(path: str) -> None:
     with serve_hostile(HostileFetch()) as base:
         result, _ = audit(base + path)
     assert audited(result)["metrics"]["words_editorial"] > 0
+
+
+def test_a_compressed_body_that_stops_before_any_text_is_broken_not_empty() -> None:
+    # it was "the page is empty", without the address: a fault of the server's, named as one, and where
+    with serve_hostile(HostileFetch()) as base:
+        result, _ = audit(base + "/cut-gzip")
+    line = one_line_error(result)
+    assert "broken gzip data" in line and f"{base}/cut-gzip" in line, line
