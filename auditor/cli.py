@@ -125,6 +125,13 @@ RESOLVE_OPTION = click.option(
     metavar="HOST:PORT:ADDR",
     help="Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable).",
 )
+MAX_RETRY_AFTER_OPTION = click.option(
+    "--max-retry-after",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Wait at most this many seconds when a 429/503 asks to retry later (Retry-After).",
+)
 BASELINE_OPTIONS = _options(
     click.option(
         "--baseline",
@@ -214,6 +221,7 @@ Exit status (the worst over all pages):
     "find broken links, lost affiliate ids and redirect loops. Off by default: without it, nothing but the page is "
     "fetched.",
 )
+@MAX_RETRY_AFTER_OPTION
 @RESOLVE_OPTION
 @click.option("-v", "--verbose", is_flag=True, help="Also list the affiliate links in text output.")
 @_guard
@@ -234,6 +242,7 @@ def audit(
     user_agent: str | None,
     encoding: str | None,
     check_links: bool,
+    max_retry_after: float,
     resolve: tuple[str, ...],
     verbose: bool,
 ) -> int:
@@ -279,7 +288,7 @@ def audit(
     if check_links:
         from auditor.linkcheck import check_pages
 
-        pages = check_pages(pages, config, addresses)
+        pages = check_pages(pages, config, addresses, max_retry_after)
     failed = gate(pages, [], config, known, write_baseline)  # before rendering: the reports show what is known
     # one page: its report alone, as before several were taken
     text = render_many(pages, fmt, terminal, verbose, config) if many else render(pages[0], fmt, terminal, verbose)
@@ -529,13 +538,7 @@ Exit status (findings change it only with --fail-on or --baseline):
 )
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Skip responses larger than this.")
 @click.option("--workers", type=click.IntRange(min=0), help="Audit processes (0: audit in the crawler).")
-@click.option(
-    "--max-retry-after",
-    type=click.FloatRange(min=0),
-    default=120.0,
-    show_default=True,
-    help="Wait at most this many seconds when a 429/503 asks to retry later (Retry-After).",
-)
+@MAX_RETRY_AFTER_OPTION
 @click.option("--no-sitemaps", is_flag=True, help="Do not read sitemap.xml for URLs.")
 @click.option(
     "--check-links",

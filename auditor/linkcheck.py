@@ -250,9 +250,12 @@ def _site(url: str) -> str:
     return f"{host_key(url)}:{port}"
 
 
-def check_pages(pages: list[dict[str, Any]], config: Config, addresses: Addresses) -> list[dict[str, Any]]:
+def check_pages(
+    pages: list[dict[str, Any]], config: Config, addresses: Addresses, max_wait: float = 120.0
+) -> list[dict[str, Any]]:
     """`auditor audit --check-links`: follow the links to follow of every page, each distinct link once and one at a
-    time, then give each page its links' resolutions and the link-health findings (`judge_page`)."""
+    time, then give each page its links' resolutions and the link-health findings (`judge_page`). A host that asks
+    to be asked again later is waited for at most `max_wait` seconds a time (--max-retry-after)."""
     from auditor import networks
     from auditor.resolution import apply, to_follow
 
@@ -267,7 +270,7 @@ def check_pages(pages: list[dict[str, Any]], config: Config, addresses: Addresse
     async def run() -> dict[str, dict[str, Any]]:
         pacer = Pacer([str(p["url"]) for p in audited], config.user_agent, config.timeout)
         async with client(config.user_agent, config.timeout, addresses) as session:
-            return {url: await follow(session, url, pacer, config.timeout) for url in wanted}
+            return {url: await follow(session, url, pacer, config.timeout, max_wait=max_wait) for url in wanted}
 
     chains = asyncio.run(run()) if wanted else {}
     return [judge_page(apply(page, chains, catalogue), config) if page.get("error") is None else page for page in pages]

@@ -645,3 +645,28 @@ def test_the_link_health_section_opens_clean_in_a_browser(checked: dict[str, Any
             bad = [v for v in found.response["violations"] if v["impact"] in ("serious", "critical")]
             assert not bad, found.generate_report()
             context.close()
+
+
+def test_audit_check_links_waits_for_a_busy_host_at_most_max_retry_after() -> None:
+    # a link's host that answers 429 "Retry-After: 600" held an audit for minutes, whatever --timeout said
+    with serving() as net:
+        page = PAGE.format(
+            title="Deals", body=DISCLOSED + PROSE + '<p><a rel="sponsored" href="/go/1">Buy</a></p>', footer=""
+        )
+
+        def answer(path: str, query: dict[str, str]) -> Answer:
+            if path == "/":
+                return 200, {}, page.encode()
+            if path == "/robots.txt":
+                return 404, {}, b""
+            return 429, {"Retry-After": "600"}, b"busy"
+
+        net.site.answer = answer
+        started = time.monotonic()
+        args = ["audit", net.base + "/", "--check-links", "--format", "json", "--max-retry-after", "0.2"]
+        audited = CliRunner().invoke(main, [*args, *(a for r in net.resolve for a in ("--resolve", r))])
+        elapsed = time.monotonic() - started
+    assert audited.exit_code in (0, 1), audited.output
+    assert elapsed < 30, elapsed
+    link = next(k for k in json.loads(audited.output)["links"] if k["href"].endswith("/go/1"))
+    assert link["resolution"]["status"] == 429, link["resolution"]
