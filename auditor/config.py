@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,12 +12,31 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import ConfigError
-from auditor.models import SEVERITIES, Severity
+from auditor.models import BLOCK_KINDS, DISCLOSURE_KINDS, PLACEMENTS, SEVERITIES, Severity
 from auditor.rulefiles import GROUPS, check_option, closest, load_rules
 
 USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
 _TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "models", "rules")
 _RULE_KEYS = ("severity", "weight", "options")
+# What a rule option may hold beyond the type of its default (rulefiles.check_option), checked when the
+# configuration loads, so that a bad value is one line naming the file and never an error in the middle of a crawl.
+# Every number must be finite and not below 0 (a count, a number of words, a density, a factor of the spread).
+
+# The values an option may take where the check compares it with a vocabulary of the page result. The link
+# verdicts and page types are written out: their modules load the page pipeline, which reading a configuration
+# does not (tests/test_input_validation.py holds them equal to resolution.VERDICTS and pagetype.TYPES).
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "extent": ("paragraph", "section"),  # restatement: the summary's paragraph, or its heading's whole section
+    "placement": PLACEMENTS,
+    "kind": DISCLOSURE_KINDS,
+    "kinds": BLOCK_KINDS,
+    "verdict": ("broken", "tag_lost", "loop", "unverified", "healthy"),
+    "story_types": ("news", "review", "roundup", "howto", "deals", "recipe", "listing", "other"),
+}
+# A float option named for a share of words or pages, a similarity or a coverage is a fraction: 0 to 1
+_FRACTIONS = ("similarity", "share", "coverage", "threshold")
+# Options whose items the check compiles as regular expressions (restatement joins `headings` into one)
+_PATTERNS = ("headings",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +97,48 @@ def _rule_override(rule_id: str, raw: Any, where: str) -> RuleOverride:
         if key not in rule.options:
             known = sorted([*_RULE_KEYS, *rule.options])
             raise ConfigError(f"{where}: rule {rule_id} has no option {key!r}{closest(key, known)}")
-        options[key] = check_option(rule_id, key, value, rule.options[key])
+        options[key] = _option(rule_id, key, value, rule.options[key], where)
     weight = raw.get("weight")
     if weight is not None and (not isinstance(weight, int) or isinstance(weight, bool) or weight < 0):
         raise ConfigError(f"{where}: rules.{rule_id}.weight must be a whole number >= 0")
     return RuleOverride(severity=severity, weight=weight, options=options)
+
+
+def _option(rule_id: str, key: str, value: Any, default: Any, where: str) -> Any:
+    """The option's value as its check will read it; else one error naming the file, the rule and the option."""
+    try:
+        value = check_option(rule_id, key, value, default)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    wrong = _wrong_option(key, value, default)
+    if wrong:
+        raise ConfigError(f"{where}: rule {rule_id}: option {key!r} {wrong}")
+    return value
+
+
+def _wrong_option(key: str, value: Any, default: Any) -> str | None:
+    """What is wrong with an option's value of the right type, in words; None when nothing is."""
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and default:  # a list's items keep the type of its default's items
+        kind = type(default[0])
+        for number, item in enumerate(value, 1):
+            if not isinstance(item, kind) or isinstance(item, bool):
+                return f"must be a list of {kind.__name__} (item {number}: {item!r})"
+    if key in _CHOICES and any(item not in _CHOICES[key] for item in items):
+        bad = next(item for item in items if item not in _CHOICES[key])
+        return f"must be one of: {', '.join(_CHOICES[key])} (not {bad!r})"
+    if key in _PATTERNS:
+        for pattern in (*items, "|".join(items)):  # each pattern, then all of them as the check joins them
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                return f"has {pattern!r}, not a valid regular expression: {exc}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(default, float) and any(word in key for word in _FRACTIONS):
+            return None if 0 <= value <= 1 else f"must be between 0 and 1, not {value!r}"
+        if not 0 <= value < math.inf:  # NaN is neither
+            return f"must be a finite number of 0 or more, not {value!r}"
+    return None
 
 
 def from_mapping(data: Mapping[str, Any], where: str, folder: Path | None = None) -> Config:

@@ -6,10 +6,12 @@ and depend on neither."""
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, get_args, get_origin
 
 from auditor.config import Config
 from auditor.contract import is_site
@@ -17,9 +19,18 @@ from auditor.errors import InputError
 from auditor.models import Finding, Site
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class _Absent:
+    """The mark of a field that may be left out: results saved before it was added do not have it."""
+
+
 # What a page result must hold for the reports to read it (the contract in docs/architecture.md, checked by type):
 # every field a report or the site checks read, so that a hand-edited file fails here, naming the field, and
-# never inside a renderer. None in a tuple of types: the field may be null.
+# never inside a renderer. In a tuple of types, None: the field may be null; _ABSENT: it may be left out.
+# `list[str]`, `dict[str, int]`: each item is checked too. A number must be finite (NaN, Infinity, or 1e400,
+# which json reads as Infinity: no report can round, count or compare it).
+_ABSENT = _Absent()
 _NUMBER = (int, float)
 _PAGE_FIELDS: dict[str, Any] = {
     "url": str,
@@ -32,15 +43,24 @@ _PAGE_FIELDS: dict[str, Any] = {
     "links": list,
     "disclosure": dict,
     "findings": list,
-    "notes": list,
-    "rules_passed": list,
+    "notes": list[str],
+    "rules_passed": list[str],
+    "crawl": (dict, None, _ABSENT),  # how a crawl got the page: a site result's pages carry it
 }
 _METRICS_FIELDS: dict[str, Any] = {
     "words_editorial": _NUMBER,
     "affiliate_links": _NUMBER,
     "affiliate_links_per_1000_words": _NUMBER,
+    "networks": (dict[str, int], _ABSENT),  # affiliate links by network, summed over the site
+    "auto_affiliate_scripts": (list[str], _ABSENT),
 }
-_DISCLOSURE_FIELDS: dict[str, Any] = {"present": bool, "kind": str, "placement": str, "texts": list, "statements": list}
+_DISCLOSURE_FIELDS: dict[str, Any] = {
+    "present": bool,
+    "kind": str,
+    "placement": str,
+    "texts": list[str],
+    "statements": list,
+}
 _PARTS: dict[str, tuple[str, dict[str, Any]]] = {
     "blocks": (
         "block",
@@ -55,7 +75,7 @@ _PARTS: dict[str, tuple[str, dict[str, Any]]] = {
             "affiliate": bool,
             "network": (str, None),
             "evidence": str,
-            "rel": list,
+            "rel": list[str],
         },
     ),
     "findings": (
@@ -78,7 +98,7 @@ _PARTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 # A followed link's `resolution` (--check-links), as the link-health checks and the reports read it
 _RESOLUTION_FIELDS: dict[str, Any] = {
-    "chain": list,
+    "chain": list[str],
     "final_url": (str, None),
     "status": (int, None),
     "error": (str, None),
@@ -86,23 +106,57 @@ _RESOLUTION_FIELDS: dict[str, Any] = {
 }
 
 
+def _kinds(kind: Any) -> tuple[Any, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
 def _fits(value: Any, kind: Any) -> bool:
     if isinstance(kind, tuple) and kind and all(isinstance(k, str) for k in kind):
         return value in kind  # a small vocabulary (severity)
-    kinds = kind if isinstance(kind, tuple) else (kind,)
+    kinds = _kinds(kind)
     if value is None:
         return None in kinds
     if isinstance(value, bool):  # a bool is an int to isinstance; in the contract it is only a bool
         return bool in kinds
-    return isinstance(value, tuple(k for k in kinds if isinstance(k, type)))
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return any(
+        isinstance(value, k) if isinstance(k, type) else _items_fit(value, k) for k in kinds if k not in (None, _ABSENT)
+    )
+
+
+def _items_fit(value: Any, container: Any) -> bool:
+    return isinstance(value, get_origin(container)) and _bad_item(value, get_args(container)[-1]) is None
+
+
+def _bad_item(value: list[Any] | dict[str, Any], kind: Any) -> str | None:
+    """The first item of a list, or of a table (JSON keys are always strings), that does not fit, shown."""
+    entries = value.items() if isinstance(value, dict) else enumerate(value, 1)
+    for at, item in entries:
+        if not _fits(item, kind):
+            return f"{_shown(at) if isinstance(at, str) else f'item {at}'}: {_shown(item)}"
+    return None
+
+
+def _misfit(value: Any, kind: Any) -> str | None:
+    """What in a value does not fit its kind, shown (the first bad item of a list or a table), or None."""
+    if _fits(value, kind):
+        return None
+    for container in (k for k in _kinds(kind) if get_origin(k) is not None):
+        if isinstance(value, get_origin(container)):
+            return _bad_item(value, get_args(container)[-1]) or _shown(value)
+    return _shown(value)
 
 
 def _check_fields(data: dict[str, Any], fields: dict[str, Any], what: str) -> None:
     for key, kind in fields.items():
         if key not in data:
+            if _ABSENT in _kinds(kind):
+                continue
             raise InputError(f"{what} has no {key!r}")
-        if not _fits(data[key], kind):
-            raise InputError(f"{what} has an invalid {key!r} ({_shown(data[key])})")
+        wrong = _misfit(data[key], kind)
+        if wrong is not None:
+            raise InputError(f"{what} has an invalid {key!r} ({wrong})")
 
 
 def _shown(value: Any) -> str:
@@ -115,8 +169,6 @@ def _check_resolution(resolution: Any, what: str) -> None:
     if not isinstance(resolution, dict):
         raise InputError(f"{what} is not an object")
     _check_fields(resolution, _RESOLUTION_FIELDS, what)
-    if not all(isinstance(url, str) for url in resolution["chain"]):
-        raise InputError(f"{what} has a 'chain' that is not a list of URLs")
 
 
 def check_page(record: Any, where: str) -> dict[str, Any]:
@@ -149,13 +201,37 @@ def check_page(record: Any, where: str) -> dict[str, Any]:
     return record
 
 
+class _Constant(ValueError):
+    """NaN or Infinity, which json.loads reads but JSON does not have (nor can a report round or count them)."""
+
+
+def _refused(name: str) -> NoReturn:
+    raise _Constant(name)
+
+
+# A JSON string or one of those constants: strings are matched first, so that a constant inside one is passed over
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
+
+
+def _loads(text: str) -> Any:
+    """The JSON text's value; NaN or Infinity is a JSONDecodeError that says where it stands and as which key."""
+    try:
+        return json.loads(text, parse_constant=_refused)
+    except _Constant as exc:
+        at = next((m.start() for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1)), 0)
+        key = _KEY_BEFORE.search(text, max(0, at - 200), at)
+        named = f" for {_shown(key.group(1))}" if key else ""
+        raise json.JSONDecodeError(f"{exc}{named}", text, at) from None
+
+
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = _loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{number}: not a JSON line ({exc.msg})") from None
             yield check_page(record, f"{path}:{number}")
@@ -192,7 +268,7 @@ def load_result(source: Path, config: Config) -> dict[str, Any]:
     if source.suffix == ".jsonl":
         return _assembled(site.from_results(_json_lines(source)), config, source)
     try:
-        data = json.loads(source.read_text(encoding="utf-8", errors="replace"))
+        data = _loads(source.read_text(encoding="utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, list):
