@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,14 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLite's file header is 100 bytes: a shorter file (an empty one included) is no database, and opening it as one
 # would write a new database over it (https://www.sqlite.org/fileformat.html#the_database_header)
 SQLITE_HEADER_BYTES = 100
+# How long to wait for another process's lock on the database before giving up (SQLite's busy timeout, seconds): a
+# checkpoint or a commit holds one for a moment, and the wait outlasts it; a lock held longer is another program's
+BUSY_TIMEOUT = 30.0
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html), by what they say of a file it refused: held
+# by another process, out of this process's reach, or damaged. Only the last is the file's fault.
+_LOCKED_CODES = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+_DENIED_CODES = frozenset((sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH))
+_DAMAGED_CODES = frozenset((sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_FORMAT))
 _TABLES = frozenset(("meta", "frontier", "pages", "fetches"))
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -177,6 +188,40 @@ def _unpack(value: bytes | None) -> str | None:
     return None if value is None else zlib.decompress(value).decode("utf-8")
 
 
+# What decoding a value the crawl did not write raises: zlib.error for bytes that are not zlib's, TypeError for a
+# value of another type (text where the crawl wrote bytes), ValueError for bytes that are not UTF-8 or not JSON
+# (json's and orjson's errors are ValueErrors). The store turns each into its one-line error (`Store._decoding`).
+_UNDECODABLE = (zlib.error, TypeError, ValueError)
+
+
+def _unpack_result(value: bytes | None) -> dict[str, Any] | None:
+    """A page's result as the database keeps it (see `pack`)."""
+    if value is None:
+        return None
+    # orjson reads the UTF-8 bytes as they are, without decoding them to a str first, and parses faster (526 heavy
+    # pages' results: 0.71 s against json's 0.96): a report or a crawl's summary reads every page's result
+    result = orjson.loads(zlib.decompress(value))
+    if not isinstance(result, dict):
+        raise TypeError("a page's result is a JSON object")
+    return result
+
+
+def _json_list(raw: str | None) -> list[Any]:
+    """A list the database keeps as JSON (absent: empty)."""
+    found = json.loads(raw or "[]")
+    if not isinstance(found, list):
+        raise TypeError("a JSON list was expected")
+    return found
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    """An object the database keeps as JSON."""
+    found = json.loads(raw)
+    if not isinstance(found, dict):
+        raise TypeError("a JSON object was expected")
+    return found
+
+
 def damaged(path: Path, exc: BaseException | str) -> InputError:
     """The one error for a crawl database damaged in place (a disk fault, a copy cut short, a stray write)."""
     # SQLite's integrity report spans lines ("*** in database main ***", then one line per fault): one line here
@@ -184,6 +229,89 @@ def damaged(path: Path, exc: BaseException | str) -> InputError:
     return InputError(
         f"{path}: the crawl database is damaged ({detail}); restore a copy of it, or crawl again with --force"
     )
+
+
+def _refusal(path: Path, exc: sqlite3.Error) -> InputError:
+    """The error for a crawl database SQLite would not read. Damaged only when SQLite says so of its content: a
+    database that is locked, or that this process cannot open, is sound, and nothing should be done to it."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code, without the extended detail
+    if code in _DAMAGED_CODES:
+        return damaged(path, exc)
+    if code in _LOCKED_CODES:
+        return InputError(
+            f"{path}: the crawl database is locked by another process (a crawl still running?), and still was "
+            f"after {BUSY_TIMEOUT:g} s; try again when that process ends"
+        )
+    if code in _DENIED_CODES and not os.access(path.absolute().parent, os.W_OK):
+        # even to read a WAL database, SQLite makes its -shm (and -wal) file beside it
+        return InputError(
+            f"{path}: the crawl database cannot be opened (its folder is read-only, and SQLite keeps its -wal and "
+            "-shm files beside it); open it from a folder you can write to"
+        )
+    if code in _DENIED_CODES:
+        return InputError(f"{path}: the crawl database cannot be opened ({exc})")
+    return InputError(f"{path}: the crawl database cannot be read ({exc})")  # a disk error, a full disk, ...
+
+
+def _alien(path: Path, detail: str) -> InputError:
+    """The error for an SQLite file with the crawl's table names whose tables are not the ones the crawl makes."""
+    return InputError(f"{path}: not a crawl database of this auditor (its tables are not the ones it writes: {detail})")
+
+
+def _columns_of(db: sqlite3.Connection, table: str) -> frozenset[str]:
+    """A table's columns (none when the database has no such table)."""
+    return frozenset(str(name) for (name,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,)))
+
+
+def _columns_made_by(script: str) -> dict[str, frozenset[str]]:
+    """Each table a schema script makes, with its columns, as SQLite itself makes them."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(script)
+        names = db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        return {str(name): _columns_of(db, str(name)) for (name,) in names.fetchall()}
+
+
+@cache
+def _columns_by_version() -> dict[str, dict[str, frozenset[str]]]:
+    """What the queries of each readable version read: its tables and their columns, taken from the scripts above
+    so that they follow them. Version 1 is the first script without the columns the upgrade to 2 adds."""
+    added = re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", _UPGRADE_1_TO_2)
+    first = {
+        table: columns - {column for owner, column in added if owner == table}
+        for table, columns in _columns_made_by(_SCHEMA).items()
+    }
+    return {"1": first, "2": _columns_made_by(_SCHEMA + _CRAWLS), "3": _columns_made_by(_SCHEMA + _CRAWLS + _CHECKS)}
+
+
+def _stored_version(db: sqlite3.Connection) -> str:
+    """The schema version a database records. One without it is of version 1 (the version was recorded from the
+    start, so only a hand-made file lacks it)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return (None if row is None else str(row[0])) or "1"
+
+
+def _settings_of(path: Path, raw: str) -> dict[str, Any]:
+    """A crawl's settings as its database keeps them (a JSON object), or the store's error when they are not."""
+    try:
+        return _json_object(raw)
+    except _UNDECODABLE:
+        raise InputError(f"{path}: not a crawl database (its settings are not a crawl's)") from None
+
+
+def _check_tables(path: Path, db: sqlite3.Connection) -> None:
+    """Every table the queries of the database's version read is there with every column they read, so that a
+    file with the crawl's table names but another program's columns, or a table dropped by hand, is refused at
+    once rather than by the first query that misses one. Extra tables and columns are left alone."""
+    by_version = _columns_by_version()
+    wanted = [by_version["1"]]  # every version has these, the table that records the version among them
+    wanted.append(by_version.get(_stored_version(db), {}))  # (an unreadable version is refused by name later)
+    for tables in wanted:
+        for table, columns in tables.items():
+            present = _columns_of(db, table)
+            if not present:
+                raise _alien(path, f"no table {table}")
+            if not columns <= present:
+                raise _alien(path, f"table {table} has no column {', '.join(sorted(columns - present))}")
 
 
 def _check_file(path: Path) -> None:
@@ -204,12 +332,17 @@ def _check_file(path: Path) -> None:
 
 
 def _check_database(path: Path, db: sqlite3.Connection) -> None:
-    """Reads only: the crawl's tables are there, and every page of the file is sound. The quick check reads the
-    whole file once (about what a report reads anyway) so that a damaged database is refused at once, rather than
-    a resumed crawl writing on until it reaches the damage, or never reaching it and saying nothing."""
+    """Reads only: the crawl's tables are there with their columns, its settings are a crawl's, and every page of
+    the file is sound. The quick check reads the whole file once (about what a report reads anyway) so that a
+    damaged database is refused at once, rather than a resumed crawl writing on until it reaches the damage, or
+    never reaching it and saying nothing."""
     tables = {str(row[0]) for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not _TABLES.issubset(tables):
         raise InputError(f"{path}: not a crawl database (it has no crawl tables)")
+    _check_tables(path, db)
+    settings = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+    if settings is not None:  # (read now: a crawl resumes from them, and a report names their start URL)
+        _settings_of(path, str(settings[0]))
     problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
     if problems != ["ok"]:
         raise damaged(path, problems[0] if problems else "no answer to its integrity check")
@@ -236,11 +369,12 @@ class Store:
             _check_file(path)
         try:
             if create:
-                db = sqlite3.connect(path, isolation_level=None, timeout=30)
+                db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
             else:  # never creates the file; the checks below run before any write
-                db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=30)
+                uri = f"{path.absolute().as_uri()}?mode=rw"
+                db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
         except sqlite3.Error as exc:
-            raise InputError(f"{path}: cannot open the crawl database ({exc})") from None
+            raise _refusal(path, exc) from None
         try:
             if not create:
                 _check_database(path, db)
@@ -252,7 +386,7 @@ class Store:
             db.close()
             if create:
                 raise InputError(f"{path}: not a crawl database ({exc})") from None
-            raise damaged(path, exc) from None
+            raise _refusal(path, exc) from None
         except InputError:
             db.close()
             raise
@@ -281,10 +415,18 @@ class Store:
         `open` checks it, and never written to, whatever its version."""
         _check_file(path)
         try:
-            db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
+        except sqlite3.Error as exc:
+            raise _refusal(path, exc) from None
+        try:
             _check_database(path, db)
-        except sqlite3.DatabaseError as exc:
-            raise damaged(path, exc) from None
+        except sqlite3.Error as exc:
+            db.close()
+            raise _refusal(path, exc) from None
+        except InputError:
+            db.close()
+            raise
         store = cls(path, db)
         try:
             store.tally.update(store.counts())
@@ -295,9 +437,8 @@ class Store:
         return store
 
     def _readable_version(self) -> str:
-        """The database's schema version, refused when this auditor cannot read it. A database without one is
-        of version 1 (the version was recorded from the start, so only a hand-made file lacks it)."""
-        version = self.get("schema") or "1"
+        """The database's schema version (see `_stored_version`), refused when this auditor cannot read it."""
+        version = _stored_version(self.db)
         if version not in READABLE_VERSIONS:
             self.close()
             raise InputError(
@@ -308,6 +449,15 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def _decoding(self, what: str) -> Iterator[None]:
+        """Rows are read back as the crawl wrote them; one it did not write so (a stray write, a hand edit) is the
+        store's one-line error rather than whatever its decoder raised."""
+        try:
+            yield
+        except _UNDECODABLE:
+            raise damaged(self.path, f"{what} cannot be read") from None
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -320,7 +470,7 @@ class Store:
 
     def settings(self) -> dict[str, Any]:
         raw = self.get("settings")
-        return {} if raw is None else dict(json.loads(raw))
+        return {} if raw is None else _settings_of(self.path, raw)
 
     # -- frontier ---------------------------------------------------------------------------------------------
 
@@ -468,19 +618,9 @@ class Store:
             "FROM pages p LEFT JOIN frontier f ON f.url = p.url ORDER BY f.seq, p.url"
         )
         for url, final_url, status, content_type, depth, error, result, text in self.db.execute(query):
-            yield PageRow(
-                url,
-                final_url,
-                status,
-                content_type,
-                depth,
-                error,
-                # orjson reads the UTF-8 bytes as they are, without decoding them to a str first, and parses faster
-                # (526 heavy pages' results: 0.71 s against json's 0.96): a report or a crawl's summary reads every
-                # page's result. Its errors are json's JSONDecodeError, which callers catch.
-                orjson.loads(zlib.decompress(result)) if result is not None else None,
-                _unpack(text),
-            )
+            with self._decoding("a stored result"):
+                decoded, page_text = _unpack_result(result), _unpack(text)
+            yield PageRow(url, final_url, status, content_type, depth, error, decoded, page_text)
 
     def site(self) -> Site:
         """The site this database holds, for the site checks: every URL it recorded, audited or not, each link it
@@ -537,7 +677,10 @@ class Store:
         if row is None:
             return None
         final_url, status, content_type, size, etag, last_modified, result, text, packed = row
-        found = json.loads(_unpack(packed) or "[]")
+        with self._decoding("a stored page"):
+            found = _json_list(_unpack(packed))
+            if not isinstance(result, bytes) or not isinstance(text, bytes | None):  # carried over as they are
+                raise TypeError("a page's result and text are kept packed")
         return Kept(
             final_url, status, content_type, size, etag, last_modified, result, text, [str(u) for u in found], packed
         )
@@ -617,17 +760,18 @@ class Store:
             "SELECT url, chain, hops, final_url, status, error, checked_at FROM link_checks WHERE state = 'done' "
             "ORDER BY seq"
         )
-        return {
-            str(url): {
-                "chain": json.loads(chain or "[]") or [str(url)],
-                "hops": json.loads(hops or "[]"),
-                "final_url": final_url,
-                "status": status,
-                "error": error,
-                "checked_at": checked_at,
+        with self._decoding("a stored link check"):
+            return {
+                str(url): {
+                    "chain": _json_list(chain) or [str(url)],
+                    "hops": _json_list(hops),
+                    "final_url": final_url,
+                    "status": status,
+                    "error": error,
+                    "checked_at": checked_at,
+                }
+                for url, chain, hops, final_url, status, error, checked_at in rows
             }
-            for url, chain, hops, final_url, status, error, checked_at in rows
-        }
 
     # -- history ----------------------------------------------------------------------------------------------
 
@@ -638,10 +782,11 @@ class Store:
         rows = self.db.execute(
             "SELECT id, started_at, ended_at, start_url, since, summary FROM crawls ORDER BY started_at, rowid"
         ).fetchall()
-        return [
-            CrawlRecord(str(i), float(started), ended, str(url), since, json.loads(summary) if summary else None)
-            for i, started, ended, url, since, summary in rows
-        ]
+        with self._decoding("a stored crawl of the history"):
+            return [
+                CrawlRecord(str(i), float(started), ended, str(url), since, _json_object(summary) if summary else None)
+                for i, started, ended, url, since, summary in rows
+            ]
 
     def record_crawl(self, crawl: CrawlRecord) -> None:
         """Add a crawl to the history, or replace the row of the same id."""
