@@ -13,7 +13,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import ConfigError
 from auditor.models import BLOCK_KINDS, DISCLOSURE_KINDS, PLACEMENTS, SEVERITIES, Severity
-from auditor.rulefiles import GROUPS, check_option, closest, load_rules
+from auditor.rulefiles import GROUPS, check_option, closest, heading_pattern, load_rules
 
 USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
 _TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "models", "rules")
@@ -90,10 +90,11 @@ def _rule_override(rule_id: str, raw: Any, where: str) -> RuleOverride:
     severity = raw.get("severity")
     if severity is not None and severity not in SEVERITIES:
         raise ConfigError(f"{where}: rules.{rule_id}.severity must be one of {', '.join(SEVERITIES)}")
+    nested = raw.get("options", {})  # the options may also stand in a table of their own: [rules.X.options]
+    if not isinstance(nested, dict):
+        raise ConfigError(f"{where}: rules.{rule_id}.options must be a table")
     options: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in _RULE_KEYS:
-            continue
+    for key, value in [*((k, v) for k, v in raw.items() if k not in _RULE_KEYS), *nested.items()]:
         if key not in rule.options:
             known = sorted([*_RULE_KEYS, *rule.options])
             raise ConfigError(f"{where}: rule {rule_id} has no option {key!r}{closest(key, known)}")
@@ -128,11 +129,15 @@ def _wrong_option(key: str, value: Any, default: Any) -> str | None:
         bad = next(item for item in items if item not in _CHOICES[key])
         return f"must be one of: {', '.join(_CHOICES[key])} (not {bad!r})"
     if key in _PATTERNS:
-        for pattern in (*items, "|".join(items)):  # each pattern, then all of them as the check joins them
+        for pattern in items:  # each pattern, then all of them as the check compiles them
             try:
-                re.compile(pattern)
+                heading_pattern((pattern,))
             except re.error as exc:
-                return f"has {pattern!r}, not a valid regular expression: {exc}"
+                return f"has {pattern!r}, not a valid pattern here: {exc}"
+        try:
+            heading_pattern(tuple(items))
+        except re.error as exc:
+            return f"holds patterns that do not compile together: {exc}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(default, float) and any(word in key for word in _FRACTIONS):
             return None if 0 <= value <= 1 else f"must be between 0 and 1, not {value!r}"

@@ -127,15 +127,14 @@ class Fetched:
 def _check_new_warc(path: Path, force: bool) -> None:
     """Refuse a --warc path a new crawl cannot write, before its database is made: a folder, a file in a missing
     folder, or an existing file without --force (appending records to it would spoil it, and it may be anything);
-    with --force the file is replaced. A resumed crawl goes on appending to its own."""
+    with --force the file is replaced, once the crawl's lock is taken (`_create`). A resumed crawl goes on appending
+    to its own."""
     if path.is_dir():
         raise ConfigError(f"--warc {path}: is a folder, not a file")
     if not path.parent.is_dir():
         raise ConfigError(f"--warc {path}: the folder {path.parent} does not exist")
-    if path.exists():
-        if not force:
-            raise ConfigError(f"--warc {path}: the file exists; use --force to replace it")
-        path.unlink()
+    if path.exists() and not force:
+        raise ConfigError(f"--warc {path}: the file exists; use --force to replace it")
 
 
 class Archive:
@@ -287,6 +286,8 @@ class Crawler:
         if db.exists():
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if settings.warc:  # an existing one gets this far only with --force (`_check_new_warc`)
+            Path(settings.warc).unlink(missing_ok=True)
         start = normalize(settings.start_url)
         if start is None:
             raise ConfigError(f"{settings.start_url}: not an http(s) URL")

@@ -241,3 +241,12 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
         rule = parse_rule(path.stem, data)
         rules.append(rule)
     return tuple(rules)
+
+
+@cache
+def heading_pattern(headings: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of a section's heading words ("tl;dr", "faq"): one of them opening a block's text, whatever the
+    case. The restatement check finds summaries and FAQs by it; a configuration's `headings` are compiled by it when
+    they are read, so that one it cannot compile is refused there (an inline flag such as "(?i)" compiles alone
+    and in a list, and not inside it)."""
+    return re.compile(r"^\W*(?:" + "|".join(headings) + r")\b\W*", re.I)

@@ -395,3 +395,20 @@ def test_a_warc_path_a_new_crawl_cannot_write_is_refused_before_anything_is_made
     assert precious.read_bytes() == b"a file of the user's"
     result = CliRunner().invoke(main, ["crawl", start, "--db", str(tmp_path / "folder"), "--force"])
     assert result.exit_code == 2 and "is a folder" in result.output, result.output
+
+
+def test_force_replaces_a_warc_file_only_once_the_crawl_may_start(tmp_path: Path) -> None:
+    from auditor.store import CrawlLock
+
+    warc, db = tmp_path / "site.warc.gz", tmp_path / "site.sqlite"
+    warc.write_bytes(b"the records of a running crawl")
+    start = ["crawl", "http://127.0.0.1:1/", "--db", str(db), "--warc", str(warc), "--force"]
+    lock = CrawlLock.take(db)  # another crawl of this database is running
+    try:
+        result = CliRunner().invoke(main, start)
+    finally:
+        lock.release()
+    assert result.exit_code == 2 and "another crawl" in result.output, result.output
+    result = CliRunner().invoke(main, [*start, "--since", str(tmp_path / "no-such.sqlite")])
+    assert result.exit_code == 2, result.output
+    assert warc.read_bytes() == b"the records of a running crawl"

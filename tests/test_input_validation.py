@@ -160,8 +160,9 @@ def test_saved_results_without_the_newer_metrics_still_read(tmp_path: Path, page
 @pytest.mark.parametrize(
     ("rule", "option", "value", "needle"),
     [
-        ("repetition-faq", "headings", '["("]', "not a valid regular expression: missing )"),
-        ("repetition-faq", "headings", '["faq", "(?i)x"]', "not a valid regular expression"),
+        ("repetition-faq", "headings", '["("]', "not a valid pattern here: missing )"),
+        ("repetition-faq", "headings", '["faq", "(?i)x"]', "not a valid pattern here: global flags"),
+        ("repetition-faq", "headings", '["(?i)faq"]', "not a valid pattern here: global flags"),  # fine alone
         ("repetition-faq", "headings", "[5]", "must be a list of str (item 1: 5)"),
         ("repetition-faq", "extent", '"bogus"', "must be one of: paragraph, section"),
         ("repetition-sentence", "near_similarity", "5.0", "must be between 0 and 1"),
@@ -187,6 +188,17 @@ def test_bad_rule_option_is_one_line_naming_file_rule_and_option(
     path.write_text(f"[rules.{rule}]\n{option} = {value}\n", encoding="utf-8")
     code, _, err = invoke("audit", CLEAN, "--config", str(path))
     assert_one_line(code, err, f"{path}: rule {rule}: option '{option}'", needle)
+
+
+def test_options_given_as_a_table_of_their_own_are_checked_too(tmp_path: Path) -> None:
+    # `[rules.links-density.options]` was skipped without a word: its values neither applied nor checked
+    path = tmp_path / "auditor.toml"
+    path.write_text('[rules.links-density.options]\nmax_per_1000_words = "bogus"\n', encoding="utf-8")
+    code, _, err = invoke("audit", CLEAN, "--config", str(path))
+    assert_one_line(code, err, str(path), "max_per_1000_words")
+    path.write_text("[rules.links-density]\noptions = 5\n", encoding="utf-8")
+    code, _, err = invoke("audit", CLEAN, "--config", str(path))
+    assert_one_line(code, err, str(path), "rules.links-density.options must be a table")
 
 
 def test_every_shipped_rule_option_passes_its_own_validation() -> None:

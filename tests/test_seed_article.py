@@ -13,6 +13,7 @@ from auditor import Config, audit_file, audit_html
 from auditor.checks import off_topic, restatement
 from auditor.models import Block, PageResult, PageType
 from auditor.pipeline import analyse
+from auditor.rulefiles import heading_pattern
 from auditor.textmodel import Coverage, main_blocks, split_sentences, terms
 
 from .conftest import ROOT, SAMPLES
@@ -102,7 +103,7 @@ def test_an_faq_adding_to_the_body_passes_whatever_the_level_of_its_questions(le
 
 def _faq_members(html: str) -> list[str]:
     blocks = main_blocks(analyse(html.encode(), "https://museum.example/news/"))
-    pattern = restatement._heading_pattern(("key questions",))
+    pattern = heading_pattern(("key questions",))
     [(_, members)] = list(restatement.sections(blocks, pattern, 3000, True))
     return [b.text for b in members]
 

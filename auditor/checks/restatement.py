@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
 from itertools import pairwise
 from typing import Any
 
 from auditor.checks import Evidence
 from auditor.models import Block, Page
+from auditor.rulefiles import heading_pattern
 from auditor.textmodel import Coverage, cosines, main_blocks, split_sentences, stemmed, vectorize
 from auditor.wording import clip
 
@@ -108,13 +108,8 @@ def _units(members: Sequence[Block], head: Block, questions: bool) -> list[tuple
     return units
 
 
-@cache
-def _heading_pattern(headings: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"^\W*(?:" + "|".join(headings) + r")\b\W*", re.I)
-
-
 def check(page: Page, options: Mapping[str, Any]) -> Iterator[Evidence]:
-    pattern = _heading_pattern(tuple(options["headings"]))
+    pattern = heading_pattern(tuple(options["headings"]))
     blocks = main_blocks(page)
     for head, members in sections(blocks, pattern, options["max_words"], options["extent"] == "section"):
         inside = {b.id for b in members} | {head.id}
