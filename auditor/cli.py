@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from auditor import __version__
+from auditor.config import MAX_RETRY_AFTER
 from auditor.errors import AuditError, ConfigError, InputError
 from auditor.files import write_whole
 from auditor.report.render import FORMATS
@@ -128,7 +129,7 @@ RESOLVE_OPTION = click.option(
 MAX_RETRY_AFTER_OPTION = click.option(
     "--max-retry-after",
     type=click.FloatRange(min=0),
-    default=120.0,
+    default=MAX_RETRY_AFTER,
     show_default=True,
     help="Wait at most this many seconds when a 429/503 asks to retry later (Retry-After).",
 )

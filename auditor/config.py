@@ -16,6 +16,8 @@ from auditor.models import BLOCK_KINDS, DISCLOSURE_KINDS, PLACEMENTS, SEVERITIES
 from auditor.rulefiles import GROUPS, check_option, closest, heading_pattern, load_rules
 
 USER_AGENT = f"affiliate-auditor/{__version__} (+https://github.com/affiliate-auditor/affiliate-auditor)"
+# The longest a 429 or 503 answer's Retry-After is waited for (seconds), unless --max-retry-after says otherwise
+MAX_RETRY_AFTER = 120.0
 _TOP_KEYS = ("select", "ignore", "fail_on", "max_bytes", "timeout", "user_agent", "models", "rules")
 _RULE_KEYS = ("severity", "weight", "options")
 # What a rule option may hold beyond the type of its default (rulefiles.check_option), checked when the

@@ -38,7 +38,7 @@ import httpx
 from auditor import __version__
 from auditor.addresses import bind
 from auditor.addresses import parse as parse_addresses
-from auditor.config import USER_AGENT, Config
+from auditor.config import MAX_RETRY_AFTER, USER_AGENT, Config
 from auditor.errors import AuditError, ConfigError, InputError
 from auditor.fetch import ACCEPT_ENCODING, HTML_TYPES, MAX_REDIRECTS, Body, explain, parse_retry_after
 from auditor.history import history_of, previous_id, summary_job, v1_crawl_id
@@ -71,7 +71,7 @@ class Settings:
     max_bytes: int = 10 * 1024 * 1024
     retries: int = 2
     backoff: float = 1.0
-    max_retry_after: float = 120.0
+    max_retry_after: float = MAX_RETRY_AFTER
     sitemaps: bool = True
     warc: str | None = None
     """Also write every HTML response to this WARC file (gzipped, appended on resume) for offline re-audits."""

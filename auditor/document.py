@@ -13,14 +13,28 @@ from lxml import etree
 
 from auditor.errors import InputError
 
-# Browsers decode these labels as windows-1252 (WHATWG Encoding Standard, "legacy single-byte encodings").
-_WHATWG_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "latin-1": "cp1252",
-    "latin1": "cp1252",
+# Labels of the WHATWG Encoding Standard that Python does not know, with the codec Python has for them.
+_LABELS_PYTHON_LACKS = {
+    "windows-874": "cp874",
+    "dos-874": "cp874",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "x-mac-ukrainian": "mac-cyrillic",
+    "x-sjis": "cp932",
+    "iso-8859-8-i": "iso8859-8",
+}
+# Codecs Python reads a label as where browsers read it as another, wider encoding (WHATWG Encoding Standard: latin-1
+# and ASCII are windows-1252, ISO-8859-9 windows-1254, TIS-620 windows-874, GB2312 GBK, EUC-KR windows-949,
+# Shift_JIS windows-31j, Big5 Big5-HKSCS), by Python's name of each.
+_AS_BROWSERS_READ = {
+    "iso8859-1": "cp1252",
     "ascii": "cp1252",
-    "us-ascii": "cp1252",
-    "windows-1252": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
 }
 _SNIFF = 4096
 # libxml2 reads at most this many nested elements (its limit with huge_tree); deeper content is dropped, and the
@@ -50,23 +64,6 @@ class Document:
     """What could not be read (content nested deeper than MAX_DEPTH)."""
 
 
-# The encodings of the WHATWG Encoding Standard, by a label of each that Python knows (windows-874 as cp874; its
-# "replacement" and x-user-defined have no codec): a page that names any other charset of itself is read as if it
-# named none, as a browser reads it (a page labelled "cp037" or "utf-7" would decode into other text than readers see).
-_WEB_CODECS = frozenset(
-    codecs.lookup(label).name
-    for label in (
-        "utf-8", "ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7",
-        "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r",
-        "koi8-u", "macintosh", "cp874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
-        "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258", "mac-cyrillic", "gbk",
-        "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr", "utf-16le", "utf-16be",
-        # labels the standard reads as one of those, which Python reads as a close relative
-        "iso-8859-9", "iso-8859-11", "gb2312", "big5hkscs", "cp932", "cp949",
-    )
-)  # fmt: skip
-
-
 def page_declared(codec: str) -> str | None:
     """The codec a page means by a charset it names of itself, as a browser takes it: a UTF-16 label in bytes that
     were read far enough to find it cannot be right, so it means UTF-8 (WHATWG HTML, "prescan a byte stream"), and a
@@ -81,11 +78,26 @@ def codec_of(label: str | None) -> str | None:
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
-    label = _WHATWG_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(_LABELS_PYTHON_LACKS.get(label, label)).name
     except LookupError:
         return None
+    return _AS_BROWSERS_READ.get(name, name)
+
+
+# The encodings of the WHATWG Encoding Standard, by their names there, as `codec_of` reads them ("replacement" and
+# x-user-defined have no codec): a page that names any other charset of itself is read as if it named none, as a
+# browser reads it (a page labelled "cp037" or "utf-7" would decode into other text than its readers see).
+_WEB_CODECS = frozenset(
+    codec_of(name)
+    for name in (
+        "utf-8", "ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7",
+        "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r",
+        "koi8-u", "macintosh", "windows-874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+        "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258", "x-mac-cyrillic", "gbk",
+        "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr", "utf-16be", "utf-16le",
+    )
+)  # fmt: skip
 
 
 # the bytes that are not control characters (tab, newlines, form feed and carriage return are text); NUL is left
@@ -159,6 +171,21 @@ def _wide_text(data: bytes) -> str | None:
     return None
 
 
+def _by_byte_order_mark(data: bytes) -> tuple[str, str, bool] | None:
+    """The page as its UTF-8 or UTF-16 byte-order mark says, whatever the server or the page declares, as a browser
+    reads it (WHATWG Encoding Standard, "decode": the mark wins); None without one, or if the bytes do not decode
+    so (a UTF-32 mark, which begins as UTF-16's, is left to the reading of wide text)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None
+    for mark, codec in ((codecs.BOM_UTF8, "utf-8"), *((bom, "utf-16") for bom in _UTF16_BOMS)):
+        if data.startswith(mark):
+            try:
+                return data.decode(codec), codec, False
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     """Decode page bytes the way a browser would; returns (text, codec name, guessed).
 
@@ -167,6 +194,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, bool]:
     """
     if not data or data.isspace():  # (not data.strip(), which copies the page)
         raise InputError("the page is empty")
+    marked = _by_byte_order_mark(data)
+    if marked is not None:
+        return marked
     wide = _wide_text(data)
     declared_codec = codec_of(declared)
     if wide and declared_codec in _WIDE_CODECS:  # a wide declaration is believed when the bytes are wide
@@ -255,9 +285,12 @@ _HTML_END = re.compile(rb"</html\b[^>]*>", re.I)
 
 
 def _without_html_end(utf8: bytes) -> bytes:
-    """The page without its `</html>` tags, when anything follows the last one (a comment, or content a browser
-    shows); a page that ends with the tag is returned as it is, without a scan (176 of the 195 corpus pages)."""
-    if utf8[-256:].rstrip()[-7:].lower() == b"</html>":
+    """The page without its `</html>` tags when anything but white space follows the first one (a comment, or
+    content a browser shows: a page closed twice, by its template and again by a plugin, carries its second part
+    between them); a page that its first `</html>` ends is returned as it is. One written in a script's text goes
+    too, which changes no word the audit reads there."""
+    first = _HTML_END.search(utf8)
+    if first is None or not utf8[first.end() :].strip():
         return utf8
     return _HTML_END.sub(b"", utf8)
 

@@ -86,7 +86,8 @@ class Body:
     def bytes(self) -> bytes:
         """The body. A compressed one that stopped before giving any text is broken, not empty (a page whose
         stream is cut short further on keeps what was inflated, as a browser shows it)."""
-        if self.fed and not self.size and self.inflater is not None and not self.inflater.eof:
+        cut = self.head or (self.inflater is not None and not self.inflater.eof)  # (head: a deflate byte, alone)
+        if self.fed and not self.size and cut:
             raise InputError(f"broken {self.encoding} data (it ends before any text)")
         return b"".join(self.chunks)
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from auditor.addresses import Addresses, bind
-from auditor.config import Config
+from auditor.config import MAX_RETRY_AFTER, Config
 from auditor.fetch import MAX_REDIRECTS, explain, parse_retry_after
 from auditor.robots import ROBOTS_MAX_BYTES, Robots
 from auditor.urls import DEFAULT_PORTS, host_key
@@ -56,7 +56,7 @@ async def follow(
     polite: Politeness,
     timeout: float,
     retries: int = 2,
-    max_wait: float = 120.0,
+    max_wait: float = MAX_RETRY_AFTER,
 ) -> dict[str, Any]:
     """Follow one link to the end of its chain: the URLs it led to (`chain`), each answer (`hops`: url, method,
     status, location), where it ended (`final_url`, `status`) or the `error` that stopped it, and `checked_at`
@@ -251,7 +251,7 @@ def _site(url: str) -> str:
 
 
 def check_pages(
-    pages: list[dict[str, Any]], config: Config, addresses: Addresses, max_wait: float = 120.0
+    pages: list[dict[str, Any]], config: Config, addresses: Addresses, max_wait: float = MAX_RETRY_AFTER
 ) -> list[dict[str, Any]]:
     """`auditor audit --check-links`: follow the links to follow of every page, each distinct link once and one at a
     time, then give each page its links' resolutions and the link-health findings (`judge_page`). A host that asks

@@ -303,15 +303,17 @@ def _check_tables(path: Path, db: sqlite3.Connection) -> None:
     file with the crawl's table names but another program's columns, or a table dropped by hand, is refused at
     once rather than by the first query that misses one. Extra tables and columns are left alone."""
     by_version = _columns_by_version()
-    wanted = [by_version["1"]]  # every version has these, the table that records the version among them
-    wanted.append(by_version.get(_stored_version(db), {}))  # (an unreadable version is refused by name later)
-    for tables in wanted:
-        for table, columns in tables.items():
-            present = _columns_of(db, table)
-            if not present:
-                raise _alien(path, f"no table {table}")
-            if not columns <= present:
-                raise _alien(path, f"table {table} has no column {', '.join(sorted(columns - present))}")
+    _check_columns(path, db, by_version["1"])  # every version has these, the table that records the version too
+    _check_columns(path, db, by_version.get(_stored_version(db), {}))  # (an unknown version is refused by name later)
+
+
+def _check_columns(path: Path, db: sqlite3.Connection, tables: dict[str, frozenset[str]]) -> None:
+    for table, columns in tables.items():
+        present = _columns_of(db, table)
+        if not present:
+            raise _alien(path, f"no table {table}")
+        if not columns <= present:
+            raise _alien(path, f"table {table} has no column {', '.join(sorted(columns - present))}")
 
 
 def _check_file(path: Path) -> None:

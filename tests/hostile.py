@@ -275,6 +275,7 @@ FETCH_PATHS = [
     "/raw-deflate",
     "/zlib-deflate",
     "/cut-gzip",
+    "/cut-deflate",
 ]
 
 
@@ -308,6 +309,8 @@ class HostileFetch(Hostile):
             return send(_response(200, zlib.compress(PAGE), headers={"Content-Encoding": "deflate"}))
         if path == "/cut-gzip":  # a gzip stream that ends inside its header: nothing inflates
             return send(_response(200, gzip.compress(PAGE)[:8], headers={"Content-Encoding": "gzip"}))
+        if path == "/cut-deflate":  # one byte of deflate: not even enough to tell which kind
+            return send(_response(200, zlib.compress(PAGE)[:1], headers={"Content-Encoding": "deflate"}))
         return super().respond(conn, path, base)
 
     def _drip(self, conn: socket.socket, data: bytes, step: float = 0.1) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -239,21 +240,43 @@ def test_an_address_that_cannot_be_split_fails_no_page(base: str, url: str, expe
     assert (expected in hrefs) if expected else len(hrefs) == 1
 
 
-@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "utf-32", "cp037", "utf-7", "x-no-such-codec"])
+@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "cp037", "utf-7"])
 def test_a_charset_no_browser_reads_the_page_in_is_not_believed(label: str) -> None:
     # a page that named itself UTF-16 was read as UTF-16 and had no text nor links: its selling hid from the audit,
-    # while every browser reads it as UTF-8 (a UTF-16 label found in the bytes cannot be right) and shows the link
+    # while every browser reads it as UTF-8 (a UTF-16 label found in the bytes cannot be right) and shows the link;
+    # EBCDIC and UTF-7, which no browser has, decoded it into other text ("+AGEAZA-" is "ad" in UTF-7)
     from auditor import audit_html
 
     html = (
         f'<html><head><meta charset="{label}"><title>Kettles</title></head><body><main><p>Our kettle review: '
-        "C++ fans, +1 for tea.</p>"
+        "C+AGEAZA- fans, for tea.</p>"
         '<a href="https://www.amazon.com/dp/B000TEST?tag=site-20">Buy it</a></main></body></html>'
     ).encode("ascii")
-    html += b" " * (len(html) % 4)  # whole UTF-16 and UTF-32 characters: the bytes decode in either
+    html += b" " * (-len(html) % 2)  # whole UTF-16 characters: the bytes decode as the label says
     result = audit_html(html, url="https://example.com/kettles")
     assert [link.href for link in result.links] == ["https://www.amazon.com/dp/B000TEST?tag=site-20"]
-    assert "Our kettle review: C++ fans, +1 for tea." in [b.text for b in result.blocks]
+    assert "Our kettle review: C+AGEAZA- fans, for tea." in [b.text for b in result.blocks]
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"), [("tis-620", "tis-620"), ("l1", "cp1252"), ("iso_8859-1", "cp1252"), ("windows-874", "cp874")]
+)
+def test_charset_labels_browsers_know_are_read_as_they_read_them(label: str, codec: str) -> None:
+    from auditor.document import decode
+
+    text = {"tis-620": "กาต้มน้ำไฟฟ้าที่ดีที่สุด", "cp1252": "Café “quoted”", "cp874": "กาต้มน้ำ “ดี”"}[codec]
+    page = f'<html><head><meta charset="{label}"></head><body><p>{text}</p></body></html>'.encode(codec)
+    assert text in decode(page)[0]
+
+
+@pytest.mark.parametrize("declared", ["utf-16", "iso-8859-1", "shift_jis"])
+def test_a_byte_order_mark_wins_over_what_the_server_declares(declared: str) -> None:
+    # a UTF-8 page with its mark, served as UTF-16, was read as UTF-16: no text, no links (WHATWG: the mark wins)
+    from auditor.document import decode
+
+    page = "<html><body><p>Grüße, “quoted”</p></body></html>"
+    assert decode(codecs.BOM_UTF8 + page.encode("utf-8"), declared)[:2] == ("\ufeff" + page, "utf-8")
+    assert decode(page.encode("utf-16"), declared)[:2] == (page, "utf-16")
 
 
 def test_a_file_name_reaches_the_terminal_shown_not_run(tmp_path: Path) -> None:

@@ -131,9 +131,10 @@ def test_deflate_bodies_are_read_as_browsers_read_them(path: str) -> None:
     assert audited(result)["metrics"]["words_editorial"] > 0
 
 
-def test_a_compressed_body_that_stops_before_any_text_is_broken_not_empty() -> None:
+@pytest.mark.parametrize("kind", ["gzip", "deflate"])
+def test_a_compressed_body_that_stops_before_any_text_is_broken_not_empty(kind: str) -> None:
     # it was "the page is empty", without the address: a fault of the server's, named as one, and where
     with serve_hostile(HostileFetch()) as base:
-        result, _ = audit(base + "/cut-gzip")
+        result, _ = audit(f"{base}/cut-{kind}")
     line = one_line_error(result)
-    assert "broken gzip data" in line and f"{base}/cut-gzip" in line, line
+    assert f"broken {kind} data" in line and f"{base}/cut-{kind}" in line, line

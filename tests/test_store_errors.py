@@ -141,6 +141,15 @@ def other_columns(db: Path) -> None:
         other.commit()
 
 
+def meta_of_another_program(db: Path) -> None:
+    """The crawl's table names, none with the columns the crawl reads (not even meta's, which holds the version)."""
+    db.unlink()
+    with closing(sqlite3.connect(db)) as other:
+        for table in ("meta", "pages", "frontier", "fetches"):
+            other.execute(f"CREATE TABLE {table} (id INTEGER, k TEXT, v TEXT)")
+        other.commit()
+
+
 def history_dropped(db: Path) -> None:
     with closing(sqlite3.connect(db)) as tampered:
         tampered.execute("DROP TABLE crawls")
@@ -170,6 +179,7 @@ TAMPERED: list[tuple[Callable[[Path], None], tuple[str, ...], tuple[str, ...]]] 
     # (the change, what the error line says, the commands it is tried with)
     (other_columns, ("not a crawl database", "table frontier has no column"), ("report", "history", "resume", "diff")),
     (history_dropped, ("not a crawl database", "no table crawls"), ("report", "history", "resume", "diff")),
+    (meta_of_another_program, ("not a crawl database", "table meta has no column"), ("report", "diff")),
     (settings_not_json, ("its settings are not a crawl's",), ("report", "history", "resume", "diff")),
     (results_as_text, ("damaged", "a stored result cannot be read"), ("report", "diff")),
 ]

@@ -271,6 +271,7 @@ def test_content_left_in_head_by_the_parser_is_read_as_the_body() -> None:
         "</body>{after}</html>",  # and made what follows the body's end its sibling, unread
         "</body></HTML >\n{after}\n",
         "</body>{after}",
+        "</body></html>\n{after}</body></html>",  # closed twice: by the template, and again by a plugin
     ],
 )
 def test_what_follows_the_end_of_the_page_is_read_into_its_body(end: str) -> None:
