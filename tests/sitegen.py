@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .localserver import QuietServer, send, serve_with
@@ -245,6 +246,22 @@ def serve_site(site: Site) -> Iterator[str]:
     with serve_with(lambda handler: site.answer(handler, base_holder[0])) as base:
         base_holder.append(base)
         yield base
+
+
+def crawled(db: Path, articles: int) -> Path:
+    """A finished crawl of a site of `articles` articles into the database `db`, audited in the crawler's own
+    process (fast)."""
+    import asyncio
+
+    from auditor.config import Config
+    from auditor.crawl import Crawler, Settings
+
+    with serve_site(Site(articles=articles, slow=0.0)) as base:
+        settings = Settings(start_url=base + "/", delay=0.0, concurrency=8, timeout=5.0, backoff=0.05, audit_workers=0)
+        crawler = Crawler.create(db, settings, Config())
+        asyncio.run(crawler.run())
+        crawler.store.close()
+    return db
 
 
 def main() -> None:

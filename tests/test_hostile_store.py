@@ -3,7 +3,6 @@ crawlers on one database, a crawl killed or interrupted while its audit workers 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -17,11 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from auditor.config import Config
-from auditor.crawl import Crawler, Settings
 from auditor.store import Store
 
-from .sitegen import Site, serve_site
+from .sitegen import Site, crawled, serve_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -29,14 +26,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 @pytest.fixture(scope="module")
 def finished_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small finished crawl, audited in the crawler's own process (fast)."""
-    db = tmp_path_factory.mktemp("store") / "site.sqlite"
-    with serve_site(Site(articles=40, slow=0.0)) as base:
-        settings = Settings(start_url=base + "/", delay=0.0, concurrency=8, timeout=5.0, backoff=0.05, audit_workers=0)
-        crawler = Crawler.create(db, settings, Config())
-        asyncio.run(crawler.run())
-        crawler.store.close()
-    return db
+    """A small finished crawl."""
+    return crawled(tmp_path_factory.mktemp("store") / "site.sqlite", articles=40)
 
 
 def one_error_line(stderr: str, *needles: str) -> None:

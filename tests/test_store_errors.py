@@ -4,7 +4,6 @@ other columns, a dropped table or rows the crawl did not write is refused, not m
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sqlite3
 import subprocess
@@ -17,22 +16,15 @@ from click.testing import CliRunner
 
 from auditor import store
 from auditor.cli import main
-from auditor.config import Config
-from auditor.crawl import Crawler, Settings
+from auditor.crawl import Settings
 
-from .sitegen import Site, serve_site
+from .sitegen import crawled
 
 
 @pytest.fixture(scope="module")
 def sound_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small finished crawl, with its history, audited in the crawler's own process (fast)."""
-    db = tmp_path_factory.mktemp("sound") / "site.sqlite"
-    with serve_site(Site(articles=3, slow=0.0)) as base:
-        settings = Settings(start_url=base + "/", delay=0.0, concurrency=8, timeout=5.0, backoff=0.05, audit_workers=0)
-        crawler = Crawler.create(db, settings, Config())
-        asyncio.run(crawler.run())
-        crawler.store.close()
-    return db
+    """A small finished crawl, with its history."""
+    return crawled(tmp_path_factory.mktemp("sound") / "site.sqlite", articles=3)
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -132,22 +124,23 @@ def test_a_database_locked_by_another_process_is_said_to_be_locked(
 # -- defect 11: a file with the crawl's table names but not its tables or rows --------------------------------------
 
 
-def other_columns(db: Path) -> None:
-    """The crawl's table names, another program's columns."""
+def _crawl_tables_with(db: Path, columns: str) -> None:
+    """The database made again as another program's: the crawl's table names, each with these columns."""
     db.unlink()
     with closing(sqlite3.connect(db)) as other:
         for table in ("meta", "pages", "frontier", "fetches"):
-            other.execute(f"CREATE TABLE {table} (id INTEGER, url TEXT, key TEXT, value TEXT)")
+            other.execute(f"CREATE TABLE {table} ({columns})")
         other.commit()
+
+
+def other_columns(db: Path) -> None:
+    """The crawl's table names, another program's columns (meta's key and value among them)."""
+    _crawl_tables_with(db, "id INTEGER, url TEXT, key TEXT, value TEXT")
 
 
 def meta_of_another_program(db: Path) -> None:
     """The crawl's table names, none with the columns the crawl reads (not even meta's, which holds the version)."""
-    db.unlink()
-    with closing(sqlite3.connect(db)) as other:
-        for table in ("meta", "pages", "frontier", "fetches"):
-            other.execute(f"CREATE TABLE {table} (id INTEGER, k TEXT, v TEXT)")
-        other.commit()
+    _crawl_tables_with(db, "id INTEGER, k TEXT, v TEXT")
 
 
 def history_dropped(db: Path) -> None:
